@@ -1,0 +1,170 @@
+package cpc
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// tinyConfig is small enough for finite differences over every parameter
+// and still has two conv layers, several frames and several steps k.
+func tinyConfig() Config {
+	return Config{Name: "tiny", Channels: 3, Hidden: 4, Predict: 3,
+		Kernels: []int{4, 3}, Strides: []int{2, 2}, Window: 34, Batch: 2, LR: 1e-3}
+}
+
+func tinyModel(t *testing.T, seed uint64) (*Model[float64], []float64) {
+	t.Helper()
+	cfg := tinyConfig()
+	m, err := New[float64](cfg, rand.New(rand.NewPCG(seed, 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(seed, 2))
+	audio := make([]float64, cfg.Batch*cfg.Window)
+	for i := range audio {
+		audio[i] = rng.NormFloat64()
+	}
+	return m, audio
+}
+
+// directInfoNCE computes the loss and accuracy from z and c of a workspace
+// the obvious way: for every (k, t, b), score every candidate, softmax.
+// Sampled negatives are drawn from an rng seeded like the one Step gets,
+// in the documented order (row by row, negative by negative).
+func directInfoNCE(m *Model[float64], w *Workspace[float64], neg int, rng *rand.Rand) (loss, acc float64) {
+	cfg := m.Config
+	C, H, B, T := cfg.Channels, cfg.Hidden, w.batch, w.frames
+	z := func(t, b int) []float64 { return w.z[(t*B+b)*C : (t*B+b+1)*C] }
+	c := func(t, b int) []float64 { return w.ctx[(t*B+b)*H : (t*B+b+1)*H] }
+	n := 0
+	for k := 1; k <= cfg.Predict; k++ {
+		W := m.Predictors[k-1].W.W
+		for t := 0; t < T-k; t++ {
+			for b := 0; b < B; b++ {
+				pred := make([]float64, C)
+				for i := range pred {
+					for j := 0; j < H; j++ {
+						pred[i] += W[i*H+j] * c(t, b)[j]
+					}
+				}
+				score := func(v []float64) float64 {
+					s := 0.0
+					for i := range v {
+						s += pred[i] * v[i]
+					}
+					return s
+				}
+				pos := score(z(t+k, b))
+				var others []float64
+				if neg == 0 {
+					for t2 := k; t2 < T; t2++ {
+						for b2 := 0; b2 < B; b2++ {
+							if t2 != t+k || b2 != b {
+								others = append(others, score(z(t2, b2)))
+							}
+						}
+					}
+				} else {
+					for j := 0; j < neg; j++ {
+						r := rng.IntN(T * B)
+						others = append(others, score(z(r/B, r%B)))
+					}
+				}
+				sum := 1.0
+				best := true
+				for _, o := range others {
+					sum += math.Exp(o - pos)
+					best = best && o <= pos
+				}
+				loss += math.Log(sum)
+				if best {
+					acc++
+				}
+				n++
+			}
+		}
+	}
+	return loss / float64(n), acc / float64(n)
+}
+
+func TestInfoNCEMatchesDirect(t *testing.T) {
+	for _, neg := range []int{0, 1, 5, 40} {
+		m, audio := tinyModel(t, 3)
+		w := m.NewWorkspace(m.Config.Batch, m.Config.Window)
+		met := w.Step(audio, neg, rand.New(rand.NewPCG(9, 9)), false)
+		loss, acc := directInfoNCE(m, w, neg, rand.New(rand.NewPCG(9, 9)))
+		if math.Abs(met.Loss-loss) > 1e-12 || met.Accuracy != acc {
+			t.Errorf("neg %d: loss %v acc %v, direct %v %v", neg, met.Loss, met.Accuracy, loss, acc)
+		}
+	}
+}
+
+// TestLossGradients checks every parameter's gradient of the full CPC loss
+// against central differences, for both kinds of negatives.
+func TestLossGradients(t *testing.T) {
+	for _, neg := range []int{0, 4} {
+		m, audio := tinyModel(t, 4)
+		w := m.NewWorkspace(m.Config.Batch, m.Config.Window)
+		loss := func() float64 { return w.Step(audio, neg, rand.New(rand.NewPCG(5, 5)), false).Loss }
+		m.ZeroGrad()
+		w.Step(audio, neg, rand.New(rand.NewPCG(5, 5)), true)
+		const eps = 1e-6
+		for _, p := range m.Params() {
+			for i := range p.W {
+				old := p.W[i]
+				p.W[i] = old + eps
+				up := loss()
+				p.W[i] = old - eps
+				down := loss()
+				p.W[i] = old
+				num := (up - down) / (2 * eps)
+				if math.Abs(num-p.G[i]) > 1e-6*max(1, math.Abs(num)) {
+					t.Fatalf("neg %d: %s[%d]: analytic %.9g, numeric %.9g", neg, p.Name, i, p.G[i], num)
+				}
+			}
+		}
+	}
+}
+
+func TestNamesAndShapesArePyTorchs(t *testing.T) {
+	cfg, _ := Preset("paper")
+	m, err := New[float32](cfg, rand.New(rand.NewPCG(1, 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][]int{
+		"gru.weight_ih_l0": {768, 512}, "gru.weight_hh_l0": {768, 256},
+		"gru.bias_ih_l0": {768}, "gru.bias_hh_l0": {768},
+		"encoder.convs.0.weight": {512, 1, 10}, "encoder.convs.1.weight": {512, 512, 8},
+		"encoder.convs.4.weight": {512, 512, 4}, "encoder.convs.4.bias": {512},
+		"predictors.0.weight": {512, 256}, "predictors.11.weight": {512, 256},
+	}
+	got := map[string][]int{}
+	for _, p := range m.Params() {
+		got[p.Name] = p.Shape
+	}
+	if len(got) != 5*2+4+12 {
+		t.Errorf("%d parameters, want 26", len(got))
+	}
+	for name, shape := range want {
+		if g := got[name]; len(g) != len(shape) || !equalInts(g, shape) {
+			t.Errorf("%s: shape %v, want %v", name, g, shape)
+		}
+	}
+	if cfg.Frames(20480) != 126 || cfg.Hop() != 160 {
+		t.Errorf("paper encoder: %d frames per window, hop %d", cfg.Frames(20480), cfg.Hop())
+	}
+}
+
+func equalInts(a, b []int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,138 @@
+package cpc
+
+import (
+	"math/rand/v2"
+
+	"github.com/gocpc/cpc/core/nn"
+)
+
+// InfoNCE at prediction step k. Row i = t·B + b (t < T−k) predicts
+// ẑ = W_k c_t; its positive is z_{t+k} of the same window, which is row
+// k·B + i of z. The candidates are either every z_{t'+k} of the batch
+// (neg = 0: one score matrix, the positive on its diagonal) or the positive
+// and neg rows of z drawn uniformly from the whole batch (CPC_audio's
+// sampling). The loss of a row is logsumexp(scores) − score(positive); a row
+// is correct when no candidate scores strictly above the positive.
+
+type nceScratch[T nn.Float] struct {
+	scores []T     // [rows, candidates]
+	logits []T     // sampled mode: [rows, 1 + neg], the positive first
+	cols   []int32 // sampled mode: the candidate row of z behind each logit
+	lse    []T
+}
+
+func newNCEScratch[T nn.Float](rows int) nceScratch[T] {
+	return nceScratch[T]{scores: make([]T, rows*rows), lse: make([]T, rows)}
+}
+
+// infoNCE adds step k's loss and accuracy to met and, with backward, the
+// gradient of scale·(sum of row losses) to dpred's block k and to dz.
+func (w *Workspace[T]) infoNCE(k, neg int, rng *rand.Rand, scale float64, backward bool, met *Metrics) {
+	C, K, B := w.m.Config.Channels, w.m.Config.Predict, w.batch
+	rows := (w.frames - k) * B
+	first, ncand := k*B, rows // candidate rows of z
+	if neg > 0 {
+		first, ncand = 0, w.frames*B
+	}
+	pred := w.pred[(k-1)*C:]
+	zc := w.z[first*C:]
+	s := w.nce.scores[:rows*ncand]
+	nn.Gemm(false, true, rows, ncand, C, 1, pred, K*C, zc, C, 0, s, ncand)
+
+	logits, width, posCol := s, ncand, func(i int) int { return i }
+	if neg > 0 {
+		logits, width = w.gatherSampled(s, rows, ncand, k*B, neg, rng), 1+neg
+		posCol = func(int) int { return 0 }
+	}
+	lse := w.nce.lse[:rows]
+	nn.LogSumExp(rows, width, logits, width, lse)
+	var loss float64
+	var correct int
+	for i := 0; i < rows; i++ {
+		row := logits[i*width : (i+1)*width]
+		pos := row[posCol(i)]
+		loss += float64(lse[i] - pos)
+		if !anyAbove(row, pos) {
+			correct++
+		}
+	}
+	met.add(k, loss, correct, rows)
+	if !backward {
+		return
+	}
+	// d(lse − pos)/d logits = softmax − one-hot(positive).
+	nn.Softmax(rows, width, logits, width, lse, logits, width)
+	for i := 0; i < rows; i++ {
+		logits[i*width+posCol(i)]--
+	}
+	if neg > 0 {
+		clear(s)
+		for i, c := range w.nce.cols[:rows*width] {
+			s[i/width*ncand+int(c)] += logits[i] // a row drawn twice gets both
+		}
+	}
+	a := T(scale)
+	nn.Gemm(false, false, rows, C, ncand, a, s, ncand, zc, C, 0, w.dpred[(k-1)*C:], K*C)
+	nn.Gemm(true, false, ncand, C, rows, a, s, ncand, pred, K*C, 1, w.dz[first*C:], C)
+}
+
+// gatherSampled draws neg candidate rows of z for each prediction row and
+// returns the [rows, 1+neg] logits picked from the full score matrix s, the
+// positive (row pos0 + i of z) first.
+func (w *Workspace[T]) gatherSampled(s []T, rows, ncand, pos0, neg int, rng *rand.Rand) []T {
+	width := 1 + neg
+	if cap(w.nce.logits) < rows*width {
+		w.nce.logits = make([]T, rows*width)
+		w.nce.cols = make([]int32, rows*width)
+	}
+	logits, cols := w.nce.logits[:rows*width], w.nce.cols[:rows*width]
+	for i := 0; i < rows; i++ {
+		cols[i*width] = int32(pos0 + i)
+		for j := 1; j < width; j++ {
+			cols[i*width+j] = int32(rng.IntN(ncand))
+		}
+		for j := 0; j < width; j++ {
+			logits[i*width+j] = s[i*ncand+int(cols[i*width+j])]
+		}
+	}
+	return logits
+}
+
+func anyAbove[T nn.Float](row []T, v T) bool {
+	for _, x := range row {
+		if x > v {
+			return true
+		}
+	}
+	return false
+}
+
+// Metrics are the loss (mean cross-entropy over every prediction) and the
+// accuracy (share of predictions whose positive scored highest), overall
+// and per step k (index k−1).
+type Metrics struct {
+	Loss, Accuracy float64
+	LossK, AccK    []float64
+	counts         []int
+}
+
+func newMetrics(k int) Metrics {
+	return Metrics{LossK: make([]float64, k), AccK: make([]float64, k), counts: make([]int, k)}
+}
+
+func (m *Metrics) add(k int, loss float64, correct, n int) {
+	m.LossK[k-1], m.AccK[k-1], m.counts[k-1] = loss, float64(correct), n
+}
+
+func (m *Metrics) finish() {
+	total := 0
+	for i, n := range m.counts {
+		m.Loss += m.LossK[i]
+		m.Accuracy += m.AccK[i]
+		total += n
+		m.LossK[i] /= float64(n)
+		m.AccK[i] /= float64(n)
+	}
+	m.Loss /= float64(total)
+	m.Accuracy /= float64(total)
+}

@@ -1,0 +1,59 @@
+package cpc
+
+import (
+	"fmt"
+	"math/rand/v2"
+
+	"github.com/gocpc/cpc/core/nn"
+)
+
+// Model is the CPC network: encoder convolutions (each followed by ReLU),
+// the GRU context network and one bias-free predictor per future step.
+// Its parameters carry the names and shapes of the equivalent PyTorch
+// modules (encoder.convs.{i}, gru, predictors.{k}).
+type Model[T nn.Float] struct {
+	Config     Config
+	Convs      []*nn.Conv1d[T]
+	GRU        *nn.GRU[T]
+	Predictors []*nn.Linear[T] // Predictors[k−1] predicts z_{t+k} from c_t
+}
+
+// New returns a model initialised as PyTorch would, from rng.
+func New[T nn.Float](cfg Config, rng *rand.Rand) (*Model[T], error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	m := &Model[T]{Config: cfg}
+	in := 1
+	for i, k := range cfg.Kernels {
+		m.Convs = append(m.Convs, nn.NewConv1d[T](fmt.Sprintf("encoder.convs.%d", i), in, cfg.Channels, k, cfg.Strides[i], rng))
+		in = cfg.Channels
+	}
+	m.GRU = nn.NewGRU[T](cfg.Channels, cfg.Hidden, rng)
+	for k := 0; k < cfg.Predict; k++ {
+		m.Predictors = append(m.Predictors, nn.NewLinear[T](fmt.Sprintf("predictors.%d", k), cfg.Hidden, cfg.Channels, rng))
+	}
+	return m, nil
+}
+
+// Params lists every parameter in a fixed order (the optimizer's and the
+// checkpoint's).
+func (m *Model[T]) Params() []*nn.Param[T] {
+	var ps []*nn.Param[T]
+	for _, c := range m.Convs {
+		ps = append(ps, c.W, c.B)
+	}
+	g := m.GRU
+	ps = append(ps, g.Wih, g.Whh, g.Bih, g.Bhh)
+	for _, p := range m.Predictors {
+		ps = append(ps, p.W)
+	}
+	return ps
+}
+
+// ZeroGrad clears every parameter gradient.
+func (m *Model[T]) ZeroGrad() {
+	for _, p := range m.Params() {
+		clear(p.G)
+	}
+}

@@ -1,0 +1,157 @@
+package nn
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// checkGrad compares an analytic gradient with central differences of loss
+// with respect to every element of x (float64, so differences are precise).
+func checkGrad(t *testing.T, name string, x, grad []float64, loss func() float64) {
+	t.Helper()
+	const eps = 1e-6
+	for i := range x {
+		old := x[i]
+		x[i] = old + eps
+		up := loss()
+		x[i] = old - eps
+		down := loss()
+		x[i] = old
+		num := (up - down) / (2 * eps)
+		if d := math.Abs(num - grad[i]); d > 1e-6*max(1, math.Abs(num)) {
+			t.Fatalf("%s[%d]: analytic %.9g, numeric %.9g", name, i, grad[i], num)
+		}
+	}
+}
+
+func randVec(rng *rand.Rand, n int) []float64 {
+	v := make([]float64, n)
+	for i := range v {
+		v[i] = rng.NormFloat64()
+	}
+	return v
+}
+
+func dot(a, b []float64) float64 {
+	s := 0.0
+	for i := range a {
+		s += a[i] * b[i]
+	}
+	return s
+}
+
+func TestConv1dGradients(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, c := range []struct{ in, out, kernel, stride, n int }{
+		{1, 3, 10, 5, 37}, {3, 4, 4, 2, 13}, {2, 2, 8, 4, 19}, {2, 3, 3, 3, 10}, {2, 3, 5, 2, 12},
+	} {
+		l := NewConv1d[float64]("c", c.in, c.out, c.kernel, c.stride, rng)
+		m := l.OutLen(c.n)
+		x, dy := randVec(rng, c.n*c.in), randVec(rng, m*c.out)
+		y := make([]float64, m*c.out)
+		loss := func() float64 { l.Forward(x, c.n, y, c.out); return dot(y, dy) }
+		dx := make([]float64, len(x))
+		l.Backward(x, c.n, dy, c.out, dx)
+		checkGrad(t, "conv dx", x, dx, loss)
+		checkGrad(t, "conv dW", l.W.W, l.W.G, loss)
+		checkGrad(t, "conv db", l.B.W, l.B.G, loss)
+	}
+}
+
+func TestReLUGradient(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	x, dy := randVec(rng, 40), randVec(rng, 40)
+	y := make([]float64, len(x))
+	loss := func() float64 { copy(y, x); ReLUForward(5, 8, y, 8); return dot(y, dy) }
+	loss()
+	dx := append([]float64(nil), dy...)
+	ReLUBackward(5, 8, y, dx, 8)
+	checkGrad(t, "relu dx", x, dx, loss)
+}
+
+func TestLinearGradients(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	l := NewLinear[float64]("p", 5, 3, rng)
+	const m, ldx, ldy = 4, 7, 6 // strides wider than the rows
+	x, dy := randVec(rng, m*ldx), randVec(rng, m*ldy)
+	y := make([]float64, m*ldy)
+	loss := func() float64 {
+		l.Forward(m, x, ldx, y, ldy)
+		s := 0.0
+		for i := 0; i < m; i++ {
+			s += dot(y[i*ldy:i*ldy+3], dy[i*ldy:i*ldy+3])
+		}
+		return s
+	}
+	dx := make([]float64, len(x))
+	l.Backward(m, x, ldx, dy, ldy, dx)
+	for i := 0; i < m; i++ { // the gaps between rows carry no gradient
+		for j := 5; j < ldx; j++ {
+			dx[i*ldx+j] = 0
+		}
+	}
+	checkGrad(t, "linear dx", x, dx, loss)
+	checkGrad(t, "linear dW", l.W.W, l.W.G, loss)
+}
+
+func TestGRUGradients(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	const in, hidden, steps, batch = 3, 4, 5, 2
+	g := NewGRU[float64](in, hidden, rng)
+	c := g.NewCache(steps, batch)
+	x, dout := randVec(rng, steps*batch*in), randVec(rng, steps*batch*hidden)
+	h := make([]float64, steps*batch*hidden)
+	loss := func() float64 { g.Forward(x, h, c); return dot(h, dout) }
+	loss()
+	dx, dh := make([]float64, len(x)), append([]float64(nil), dout...)
+	g.Backward(x, h, dh, dx, c)
+	checkGrad(t, "gru dx", x, dx, loss)
+	for _, p := range []*Param[float64]{g.Wih, g.Whh, g.Bih, g.Bhh} {
+		checkGrad(t, p.Name, p.W, p.G, loss)
+	}
+}
+
+// TestGRUByHand checks one unit over two steps against the equations worked
+// through by hand, so a wrong gate order or a swapped z cannot pass.
+func TestGRUByHand(t *testing.T) {
+	g := NewGRU[float64](1, 1, rand.New(rand.NewPCG(0, 0)))
+	copy(g.Wih.W, []float64{0.5, -1, 2})  // W_ir, W_iz, W_in
+	copy(g.Whh.W, []float64{1, 0.5, -1})  // W_hr, W_hz, W_hn
+	copy(g.Bih.W, []float64{0, 0.1, 0})   // b_ir, b_iz, b_in
+	copy(g.Bhh.W, []float64{0.2, 0, 0.3}) // b_hr, b_hz, b_hn
+	x := []float64{1, -2}
+	h := make([]float64, 2)
+	g.Forward(x, h, g.NewCache(2, 1))
+	// Step 1, h = 0: r = σ(0.5+0.2), z = σ(−1+0.1), n = tanh(2 + r·0.3),
+	// h1 = (1 − z)·n.
+	sig := func(v float64) float64 { return 1 / (1 + math.Exp(-v)) }
+	r1, z1 := sig(0.7), sig(-0.9)
+	n1 := math.Tanh(2 + r1*0.3)
+	h1 := (1 - z1) * n1
+	// Step 2, x = −2: r = σ(−1 + h1 + 0.2), z = σ(2 + 0.1 + 0.5·h1),
+	// n = tanh(−4 + r·(−h1 + 0.3)), h2 = (1 − z)·n + z·h1.
+	r2, z2 := sig(-1+h1+0.2), sig(2.1+0.5*h1)
+	n2 := math.Tanh(-4 + r2*(-h1+0.3))
+	h2 := (1-z2)*n2 + z2*h1
+	if math.Abs(h[0]-h1) > 1e-15 || math.Abs(h[1]-h2) > 1e-15 {
+		t.Fatalf("h = %v, want [%v %v]", h, h1, h2)
+	}
+}
+
+func TestConv1dTorchLayoutRoundTrip(t *testing.T) {
+	l := NewConv1d[float32]("c", 3, 2, 4, 2, rand.New(rand.NewPCG(1, 1)))
+	torch := l.ToTorch()
+	// PyTorch's element [o=1, i=2, k=3] is ours [o=1, k=3, i=2].
+	if torch[(1*3+2)*4+3] != l.W.W[(1*4+3)*3+2] {
+		t.Fatal("ToTorch does not map [o,i,k] to [o,k,i]")
+	}
+	old := append([]float32(nil), l.W.W...)
+	clear(l.W.W)
+	l.FromTorch(torch)
+	for i := range old {
+		if old[i] != l.W.W[i] {
+			t.Fatal("FromTorch(ToTorch()) changed the weight")
+		}
+	}
+}
