@@ -1,0 +1,49 @@
+package optim
+
+import (
+	"math"
+	"testing"
+
+	"github.com/gocpc/cpc/core/nn"
+)
+
+// TestAdamByHand follows one parameter through two updates computed by
+// hand from Adam's equations (Kingma & Ba, with torch's ε placement).
+func TestAdamByHand(t *testing.T) {
+	p := &nn.Param[float32]{Name: "w", Shape: []int{1}, W: []float32{1}, G: []float32{0.5}}
+	a := NewAdam([]*nn.Param[float32]{p}, 0.1)
+	a.Update([]*nn.Param[float32]{p})
+	// m = 0.05, v = 0.00025; m̂ = 0.5, v̂ = 0.25: w = 1 − 0.1·0.5/(0.5+1e-8).
+	w1 := 1 - 0.1*0.5/(0.5+1e-8)
+	if math.Abs(float64(p.W[0])-w1) > 1e-6 {
+		t.Fatalf("after one step w = %v, want %v", p.W[0], w1)
+	}
+	p.G[0] = -1
+	a.Update([]*nn.Param[float32]{p})
+	m := 0.9*0.05 + 0.1*-1
+	v := 0.999*0.00025 + 0.001*1
+	w2 := w1 - 0.1*(m/(1-0.81))/(math.Sqrt(v/(1-0.999*0.999))+1e-8)
+	if math.Abs(float64(p.W[0])-w2) > 1e-6 {
+		t.Fatalf("after two steps w = %v, want %v", p.W[0], w2)
+	}
+}
+
+func TestClipAndWarmup(t *testing.T) {
+	p := &nn.Param[float32]{W: []float32{0, 0}, G: []float32{3, 4}}
+	a := NewAdam([]*nn.Param[float32]{p}, 1)
+	a.Clip, a.Warmup = 1, 4
+	if n := a.Update([]*nn.Param[float32]{p}); n != 5 {
+		t.Fatalf("norm %v, want 5", n)
+	}
+	// With clipping the first moment is 0.1·g·(1/5); Adam's first step is
+	// ±lr regardless of scale, and warm-up makes lr 1/4 at step 1.
+	if math.Abs(float64(p.W[0])+0.25) > 1e-6 || math.Abs(float64(p.W[1])+0.25) > 1e-6 {
+		t.Fatalf("w = %v, want [-0.25 -0.25]", p.W)
+	}
+	if math.Abs(float64(a.M[0][0])-0.1*3/5) > 1e-7 {
+		t.Fatalf("first moment %v: gradient not clipped to norm 1", a.M[0][0])
+	}
+	if a.RateAt(2) != 0.5 || a.RateAt(4) != 1 || a.RateAt(100) != 1 {
+		t.Fatal("warm-up is not linear to LR")
+	}
+}
