@@ -1,0 +1,268 @@
+package safetensors
+
+import (
+	"bytes"
+	"cmp"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"unicode/utf8"
+)
+
+// maxHeaderLen bounds the JSON header, as the reference reader does, so a
+// corrupt length cannot make a reader parse or hold an absurd header.
+const maxHeaderLen = 100_000_000
+
+// Decode parses safetensors bytes. Every tensor must be F32; metadata is nil
+// when the header has none. Decode checks the whole layout (names, shapes,
+// byte ranges tiling the data) before allocating any tensor, so hostile input
+// gets an error naming what is wrong and costs no more memory than its size.
+func Decode(b []byte) (tensors map[string]Tensor, metadata map[string]string, err error) {
+	tensors, metadata, err = decode(b)
+	if err != nil {
+		return nil, nil, fmt.Errorf("safetensors: %w", err)
+	}
+	return tensors, metadata, nil
+}
+
+// entry is one tensor's header record before it is checked against the data.
+type entry struct {
+	name       string
+	dtype      string
+	shape      []int
+	offsets    []int
+	begin, end int
+}
+
+func decode(b []byte) (map[string]Tensor, map[string]string, error) {
+	if len(b) < 8 {
+		return nil, nil, fmt.Errorf("%d bytes is too short for the 8-byte header length", len(b))
+	}
+	n := binary.LittleEndian.Uint64(b)
+	if n > maxHeaderLen {
+		return nil, nil, fmt.Errorf("header length %d exceeds the limit of %d", n, maxHeaderLen)
+	}
+	if n > uint64(len(b)-8) {
+		return nil, nil, fmt.Errorf("header length %d runs past the end of the %d-byte input", n, len(b))
+	}
+	entries, metadata, err := parseHeader(b[8 : 8+n])
+	if err != nil {
+		return nil, nil, err
+	}
+	data := b[8+n:]
+	if err := checkLayout(entries, len(data)); err != nil {
+		return nil, nil, err
+	}
+	tensors := make(map[string]Tensor, len(entries))
+	for _, e := range entries {
+		raw := data[e.begin:e.end]
+		vals := make([]float32, len(raw)/4)
+		for i := range vals {
+			vals[i] = math.Float32frombits(binary.LittleEndian.Uint32(raw[4*i:]))
+		}
+		tensors[e.name] = Tensor{Shape: e.shape, Data: vals}
+	}
+	return tensors, metadata, nil
+}
+
+// checkLayout checks each entry against its dtype and shape, then that the
+// byte ranges tile [0, size) with no hole or overlap. It sorts entries by name
+// so that the first error reported does not depend on header order.
+func checkLayout(entries []*entry, size int) error {
+	slices.SortFunc(entries, func(a, b *entry) int { return cmp.Compare(a.name, b.name) })
+	for _, e := range entries {
+		if e.name == "" {
+			return errors.New("tensor with an empty name")
+		}
+		switch {
+		case e.dtype == "":
+			return fmt.Errorf("tensor %q: missing dtype", e.name)
+		case e.dtype != "F32":
+			return fmt.Errorf("tensor %q: dtype %s is not supported (only F32)", e.name, e.dtype)
+		case e.shape == nil:
+			return fmt.Errorf("tensor %q: missing shape", e.name)
+		case e.offsets == nil:
+			return fmt.Errorf("tensor %q: missing data_offsets", e.name)
+		case len(e.offsets) != 2:
+			return fmt.Errorf("tensor %q: data_offsets has %d numbers, want [begin, end]", e.name, len(e.offsets))
+		}
+		e.begin, e.end = e.offsets[0], e.offsets[1]
+		if e.begin > e.end || e.end > size {
+			return fmt.Errorf("tensor %q: data_offsets [%d, %d] out of range for %d data bytes", e.name, e.begin, e.end, size)
+		}
+		want, ok := byteLen(e.shape)
+		if !ok {
+			return fmt.Errorf("tensor %q: shape %v is too large", e.name, e.shape)
+		}
+		if e.end-e.begin != want {
+			return fmt.Errorf("tensor %q: data_offsets [%d, %d] hold %d bytes, shape %v of F32 needs %d",
+				e.name, e.begin, e.end, e.end-e.begin, e.shape, want)
+		}
+	}
+	byPos := slices.Clone(entries)
+	slices.SortStableFunc(byPos, func(a, b *entry) int {
+		return cmp.Or(cmp.Compare(a.begin, b.begin), cmp.Compare(a.end, b.end))
+	})
+	pos, prev := 0, ""
+	for _, e := range byPos {
+		if e.begin > pos {
+			return fmt.Errorf("tensor %q: data starts at byte %d, leaving a hole after byte %d", e.name, e.begin, pos)
+		}
+		if e.begin < pos {
+			return fmt.Errorf("tensor %q: data [%d, %d] overlaps tensor %q", e.name, e.begin, e.end, prev)
+		}
+		pos, prev = e.end, e.name
+	}
+	if pos != size {
+		return fmt.Errorf("%d data bytes after the last tensor belong to none", size-pos)
+	}
+	return nil
+}
+
+// parseHeader reads the header JSON token by token rather than into a map,
+// because encoding/json silently keeps the last of duplicate keys and a
+// duplicate tensor name must be an error.
+func parseHeader(h []byte) ([]*entry, map[string]string, error) {
+	if !utf8.Valid(h) {
+		return nil, nil, errors.New("header is not valid UTF-8")
+	}
+	p := parser{json.NewDecoder(bytes.NewReader(h))}
+	p.dec.UseNumber()
+	var entries []*entry
+	var metadata map[string]string
+	err := p.object("header", func(key string) error {
+		if key == metadataKey {
+			metadata = map[string]string{}
+			return p.object(metadataKey, func(k string) error {
+				v, err := p.string(fmt.Sprintf("%s value of %q", metadataKey, k))
+				metadata[k] = v
+				return err
+			})
+		}
+		e := &entry{name: key}
+		entries = append(entries, e)
+		return p.tensor(e)
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	if rest := h[p.dec.InputOffset():]; len(bytes.TrimLeft(rest, " \t\r\n")) > 0 {
+		return nil, nil, errors.New("header has bytes other than padding after its JSON object")
+	}
+	return entries, metadata, nil
+}
+
+type parser struct{ dec *json.Decoder }
+
+// object reads one JSON object, calling field for each key with the decoder
+// positioned at its value; field must consume exactly that value.
+func (p parser) object(what string, field func(key string) error) error {
+	if err := p.delim(what, '{', "an object"); err != nil {
+		return err
+	}
+	seen := map[string]bool{}
+	for p.dec.More() {
+		tok, err := p.dec.Token()
+		if err != nil {
+			return fmt.Errorf("%s: invalid JSON: %w", what, err)
+		}
+		key, ok := tok.(string)
+		if !ok {
+			return fmt.Errorf("%s: invalid JSON: %s where a key belongs", what, describe(tok))
+		}
+		if seen[key] {
+			return fmt.Errorf("%s: duplicate key %q", what, key)
+		}
+		seen[key] = true
+		if err := field(key); err != nil {
+			return err
+		}
+	}
+	return p.delim(what, '}', "the end of the object")
+}
+
+func (p parser) tensor(e *entry) error {
+	what := fmt.Sprintf("tensor %q", e.name)
+	return p.object(what, func(key string) error {
+		var err error
+		switch key {
+		case "dtype":
+			e.dtype, err = p.string(what + ": dtype")
+			if err == nil && e.dtype == "" {
+				err = fmt.Errorf("%s: empty dtype", what)
+			}
+		case "shape":
+			e.shape, err = p.ints(what + ": shape")
+		case "data_offsets":
+			e.offsets, err = p.ints(what + ": data_offsets")
+		default:
+			err = fmt.Errorf("%s: unknown field %q", what, key)
+		}
+		return err
+	})
+}
+
+func (p parser) delim(what string, want json.Delim, desc string) error {
+	tok, err := p.dec.Token()
+	if err != nil {
+		return fmt.Errorf("%s: invalid JSON: %w", what, err)
+	}
+	if tok != want {
+		return fmt.Errorf("%s: found %s, want %s", what, describe(tok), desc)
+	}
+	return nil
+}
+
+func (p parser) string(what string) (string, error) {
+	tok, err := p.dec.Token()
+	if err != nil {
+		return "", fmt.Errorf("%s: invalid JSON: %w", what, err)
+	}
+	s, ok := tok.(string)
+	if !ok {
+		return "", fmt.Errorf("%s: found %s, want a string", what, describe(tok))
+	}
+	return s, nil
+}
+
+// ints reads an array of non-negative integers; the result is non-nil even
+// when empty, so a scalar's shape [] is told apart from a missing one.
+func (p parser) ints(what string) ([]int, error) {
+	if err := p.delim(what, '[', "an array"); err != nil {
+		return nil, err
+	}
+	out := []int{}
+	for p.dec.More() {
+		tok, err := p.dec.Token()
+		if err != nil {
+			return nil, fmt.Errorf("%s: invalid JSON: %w", what, err)
+		}
+		num, ok := tok.(json.Number)
+		if !ok {
+			return nil, fmt.Errorf("%s: found %s, want an integer", what, describe(tok))
+		}
+		v, err := strconv.ParseInt(string(num), 10, strconv.IntSize)
+		if err != nil || v < 0 {
+			return nil, fmt.Errorf("%s: %s is not a non-negative integer that fits an int", what, num)
+		}
+		out = append(out, int(v))
+	}
+	return out, p.delim(what, ']', "the end of the array")
+}
+
+// describe renders a JSON token for an error message the way it looked in
+// the header.
+func describe(tok json.Token) string {
+	switch t := tok.(type) {
+	case nil:
+		return "null"
+	case string:
+		return strconv.Quote(t)
+	default:
+		return fmt.Sprint(t)
+	}
+}

@@ -1,0 +1,100 @@
+//go:build !js && !wasip1
+
+package safetensors
+
+import (
+	"encoding/json"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+)
+
+// pythonCheck reads the file at argv[1] with a parser of its own, written
+// from the format description with only json and struct, and compares it with
+// the expected tensors in argv[2] bit for bit. When the safetensors package
+// is importable it also loads the file with safetensors.torch.load_file, the
+// call a PyTorch user makes. It prints the readers that ran.
+const pythonCheck = `
+import json, struct, sys
+path, want = sys.argv[1], json.loads(sys.argv[2])
+buf = open(path, "rb").read()
+(n,) = struct.unpack("<Q", buf[:8])
+assert (8 + n) % 8 == 0, "data does not start 8-byte aligned"
+raw = buf[8:8 + n].decode("utf-8")
+assert raw.rstrip(" ").endswith("}"), "header padding is not spaces"
+header = json.loads(raw)
+data = buf[8 + n:]
+assert header.pop("__metadata__", {}) == want["metadata"], "metadata differs"
+assert set(header) == set(want["tensors"]), sorted(header)
+pos = 0
+for name, info in sorted(header.items(), key=lambda kv: kv[1]["data_offsets"]):
+    w = want["tensors"][name]
+    begin, end = info["data_offsets"]
+    assert begin == pos, (name, "hole or overlap", begin, pos)
+    assert info["dtype"] == "F32" and info["shape"] == w["shape"], (name, info)
+    bits = list(struct.unpack("<%dI" % ((end - begin) // 4), data[begin:end]))
+    assert bits == w["bits"], (name, bits, w["bits"])
+    pos = end
+assert pos == len(data), "data has bytes after the last tensor"
+readers = ["stdlib"]
+try:
+    from safetensors.torch import load_file
+    import torch
+except ImportError:
+    pass
+else:
+    loaded = load_file(path)
+    assert set(loaded) == set(want["tensors"]), sorted(loaded)
+    for name, t in loaded.items():
+        w = want["tensors"][name]
+        assert t.dtype == torch.float32 and list(t.shape) == w["shape"], (name, t.dtype, t.shape)
+        bits = [b & 0xFFFFFFFF for b in t.reshape(-1).view(torch.int32).tolist()]
+        assert bits == w["bits"], name
+    readers.append("safetensors.torch")
+print(" ".join(readers))
+`
+
+// TestPythonReads checks the file against a reader that shares no code with
+// this package. Under CI a missing interpreter fails the test rather than
+// skipping it, so the check cannot silently stop running.
+func TestPythonReads(t *testing.T) {
+	const python = "/usr/bin/python3"
+	if _, err := os.Stat(python); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("CI needs %s: %v", python, err)
+		}
+		t.Skipf("%s not available: %v", python, err)
+	}
+	tensors, metadata := sample()
+	path := filepath.Join(t.TempDir(), "model.safetensors")
+	if err := WriteFile(path, tensors, metadata); err != nil {
+		t.Fatal(err)
+	}
+
+	type expected struct {
+		Shape []int    `json:"shape"`
+		Bits  []uint32 `json:"bits"`
+	}
+	want := struct {
+		Metadata map[string]string   `json:"metadata"`
+		Tensors  map[string]expected `json:"tensors"`
+	}{metadata, map[string]expected{}}
+	for name, tn := range tensors {
+		e := expected{Shape: tn.Shape, Bits: []uint32{}}
+		for _, v := range tn.Data {
+			e.Bits = append(e.Bits, math.Float32bits(v))
+		}
+		want.Tensors[name] = e
+	}
+	wantJSON, err := json.Marshal(want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(python, "-c", pythonCheck, path, string(wantJSON)).CombinedOutput()
+	if err != nil {
+		t.Fatalf("python rejected the file: %v\n%s", err, out)
+	}
+	t.Logf("python readers: %s", out)
+}
