@@ -18,7 +18,8 @@ type Model[T nn.Float] struct {
 	Predictors []*nn.Linear[T] // Predictors[k−1] predicts z_{t+k} from c_t
 }
 
-// New returns a model initialised as PyTorch would, from rng.
+// New returns a model initialised as PyTorch would, from rng (or all zero
+// with a nil rng, to load weights into).
 func New[T nn.Float](cfg Config, rng *rand.Rand) (*Model[T], error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err

@@ -9,7 +9,7 @@ import "math/rand/v2"
 // contiguous run x[t·Stride·In : (t·Stride+Kernel)·In], so the input seen as
 // a Tout×(Kernel·In) matrix with row stride Stride·In feeds Gemm directly.
 // The weight is therefore kept as [Out, Kernel, In]; PyTorch's order is
-// [Out, In, Kernel] (see ToTorch).
+// [Out, In, Kernel] (Param.ToTorch converts).
 type Conv1d[T Float] struct {
 	In, Out, Kernel, Stride int
 	W, B                    *Param[T]
@@ -22,6 +22,7 @@ func NewConv1d[T Float](prefix string, in, out, kernel, stride int, rng *rand.Ra
 		W: newParam[T](prefix+".weight", out, in, kernel),
 		B: newParam[T](prefix+".bias", out)}
 	bound := fanInBound(in * kernel)
+	l.W.swapLast = true
 	l.W.initUniform(rng, bound)
 	l.B.initUniform(rng, bound)
 	return l
@@ -59,29 +60,5 @@ func (l *Conv1d[T]) Backward(x []T, n int, dy []T, ldy int, dx []T) {
 	for off := 0; off < width; off += step {
 		w := min(step, width-off)
 		Gemm(false, false, m, w, l.Out, 1, dy, ldy, l.W.W[off:], width, 1, dx[off:], step)
-	}
-}
-
-// ToTorch returns the weight in PyTorch's [Out, In, Kernel] order.
-func (l *Conv1d[T]) ToTorch() []T {
-	t := make([]T, len(l.W.W))
-	for o := 0; o < l.Out; o++ {
-		for k := 0; k < l.Kernel; k++ {
-			for i := 0; i < l.In; i++ {
-				t[(o*l.In+i)*l.Kernel+k] = l.W.W[(o*l.Kernel+k)*l.In+i]
-			}
-		}
-	}
-	return t
-}
-
-// FromTorch sets the weight from PyTorch's [Out, In, Kernel] order.
-func (l *Conv1d[T]) FromTorch(t []T) {
-	for o := 0; o < l.Out; o++ {
-		for k := 0; k < l.Kernel; k++ {
-			for i := 0; i < l.In; i++ {
-				l.W.W[(o*l.Kernel+k)*l.In+i] = t[(o*l.In+i)*l.Kernel+k]
-			}
-		}
 	}
 }

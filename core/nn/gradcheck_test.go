@@ -141,14 +141,14 @@ func TestGRUByHand(t *testing.T) {
 
 func TestConv1dTorchLayoutRoundTrip(t *testing.T) {
 	l := NewConv1d[float32]("c", 3, 2, 4, 2, rand.New(rand.NewPCG(1, 1)))
-	torch := l.ToTorch()
+	torch := l.W.ToTorch(l.W.W)
 	// PyTorch's element [o=1, i=2, k=3] is ours [o=1, k=3, i=2].
 	if torch[(1*3+2)*4+3] != l.W.W[(1*4+3)*3+2] {
 		t.Fatal("ToTorch does not map [o,i,k] to [o,k,i]")
 	}
 	old := append([]float32(nil), l.W.W...)
 	clear(l.W.W)
-	l.FromTorch(torch)
+	l.W.FromTorch(l.W.W, torch)
 	for i := range old {
 		if old[i] != l.W.W[i] {
 			t.Fatal("FromTorch(ToTorch()) changed the weight")

@@ -8,9 +8,52 @@ import (
 // Param is one trainable tensor: its values, its gradient, and the name and
 // shape it has in the PyTorch module the model mirrors.
 type Param[T Float] struct {
-	Name  string
-	Shape []int // PyTorch's shape; the layout of W is the layer's own
-	W, G  []T
+	Name     string
+	Shape    []int // PyTorch's shape
+	W, G     []T
+	swapLast bool // W is stored with the last two axes of Shape swapped
+}
+
+// ToTorch returns a copy of v (W, G or any per-element state of p) in
+// PyTorch's layout.
+func (p *Param[T]) ToTorch(v []T) []T {
+	t := make([]T, len(v))
+	if !p.swapLast {
+		copy(t, v)
+		return t
+	}
+	rows, b, c := p.lastTwo()
+	for r := 0; r < rows; r++ {
+		for i := 0; i < b; i++ {
+			for j := 0; j < c; j++ {
+				t[(r*b+i)*c+j] = v[(r*c+j)*b+i]
+			}
+		}
+	}
+	return t
+}
+
+// FromTorch writes t, in PyTorch's layout, into dst in p's layout.
+func (p *Param[T]) FromTorch(dst, t []T) {
+	if !p.swapLast {
+		copy(dst, t)
+		return
+	}
+	rows, b, c := p.lastTwo()
+	for r := 0; r < rows; r++ {
+		for i := 0; i < b; i++ {
+			for j := 0; j < c; j++ {
+				dst[(r*c+j)*b+i] = t[(r*b+i)*c+j]
+			}
+		}
+	}
+}
+
+// lastTwo splits Shape into (product of leading axes, last-but-one, last).
+func (p *Param[T]) lastTwo() (rows, b, c int) {
+	n := len(p.Shape)
+	b, c = p.Shape[n-2], p.Shape[n-1]
+	return len(p.W) / (b * c), b, c
 }
 
 func newParam[T Float](name string, shape ...int) *Param[T] {
@@ -22,8 +65,12 @@ func newParam[T Float](name string, shape ...int) *Param[T] {
 }
 
 // initUniform draws W from U(−bound, bound), the distribution PyTorch's
-// default initialisers reduce to for Conv1d, Linear and GRU.
+// default initialisers reduce to for Conv1d, Linear and GRU. A nil rng
+// leaves W zero, for a model whose weights are about to be loaded.
 func (p *Param[T]) initUniform(rng *rand.Rand, bound float64) {
+	if rng == nil {
+		return
+	}
 	for i := range p.W {
 		p.W[i] = T((2*rng.Float64() - 1) * bound)
 	}

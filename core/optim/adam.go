@@ -49,11 +49,10 @@ func GradNorm(params []*nn.Param[float32]) float64 {
 	return math.Sqrt(s)
 }
 
-// Update applies one step to params given their gradients, clipping them
-// first if Clip is set (as torch.nn.utils.clip_grad_norm_ does), and
-// returns the gradient norm before clipping.
-func (a *Adam) Update(params []*nn.Param[float32]) float64 {
-	norm := GradNorm(params)
+// Update applies one step to params given their gradients and norm (from
+// GradNorm), clipping them first if Clip is set, as
+// torch.nn.utils.clip_grad_norm_ does.
+func (a *Adam) Update(params []*nn.Param[float32], norm float64) {
 	gscale := 1.0
 	if a.Clip > 0 && norm > a.Clip {
 		gscale = a.Clip / (norm + 1e-6)
@@ -76,5 +75,4 @@ func (a *Adam) Update(params []*nn.Param[float32]) float64 {
 			p.W[j] -= float32(stepSize * float64(m[j]) / denom)
 		}
 	}
-	return norm
 }

@@ -1,0 +1,56 @@
+// Package train runs CPC training: batches from a corpus, the InfoNCE step,
+// Adam, metrics, plots and checkpoints that resume exactly.
+package train
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/gocpc/cpc/core/cpc"
+)
+
+// Options are the settings of a run. Everything but the bookkeeping fields
+// (Steps, Out, SaveEvery, LogEvery) is saved with the training state, so a
+// resumed run continues exactly as the original would have.
+type Options struct {
+	Config      cpc.Config `json:"config"`
+	Negatives   int        `json:"negatives"`    // sampled negatives per prediction; 0: the whole batch
+	SameSpeaker bool       `json:"same_speaker"` // draw each batch from one speaker
+	Warmup      int        `json:"warmup"`       // linear warm-up steps
+	Clip        float64    `json:"clip"`         // global gradient norm bound; 0: none
+	Seed        uint64     `json:"seed"`
+
+	Steps     int    `json:"-"` // train until this many steps are done
+	Out       string `json:"-"` // directory for checkpoints, metrics and plots
+	SaveEvery int    `json:"-"` // steps between checkpoints; 0: only at the end
+	LogEvery  int    `json:"-"` // steps averaged into one metrics line
+}
+
+// Validate reports the first setting that cannot work.
+func (o Options) Validate() error {
+	if err := o.Config.Validate(); err != nil {
+		return err
+	}
+	switch {
+	case o.Negatives < 0:
+		return fmt.Errorf("negatives must be 0 (batch) or a positive count (got %d)", o.Negatives)
+	case o.Warmup < 0:
+		return fmt.Errorf("warmup must not be negative (got %d)", o.Warmup)
+	case o.Clip < 0:
+		return fmt.Errorf("clip must not be negative (got %g)", o.Clip)
+	case o.Steps < 0:
+		return fmt.Errorf("steps must not be negative (got %d)", o.Steps)
+	case o.SaveEvery < 0:
+		return fmt.Errorf("save-every must not be negative (got %d)", o.SaveEvery)
+	case o.LogEvery < 1:
+		return fmt.Errorf("log-every must be positive (got %d)", o.LogEvery)
+	case o.Out == "":
+		return fmt.Errorf("no output directory")
+	}
+	return nil
+}
+
+func (o Options) json() string {
+	b, _ := json.Marshal(o) // plain fields always marshal
+	return string(b)
+}

@@ -1,0 +1,215 @@
+package train
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/gocpc/cpc/core/cpc"
+	"github.com/gocpc/cpc/core/data"
+)
+
+// testCorpus is a few utterances of noisy tones per speaker, in memory.
+func testCorpus(seed uint64) *data.Corpus {
+	rng := rand.New(rand.NewPCG(seed, 0))
+	c := &data.Corpus{}
+	for s, spk := range []string{"1", "2", "3"} {
+		for u := 0; u < 3; u++ {
+			a := make([]float32, 1500+300*u)
+			for i := range a {
+				a[i] = float32(0.5*math.Sin(float64(i)*0.05*float64(s+1)) + 0.1*rng.NormFloat64())
+			}
+			c.Utterances = append(c.Utterances, data.Utterance{ID: spk + "-1-" + string(rune('0'+u)), Speaker: spk, Audio: a})
+		}
+	}
+	return c
+}
+
+func testOptions(out string, steps int) Options {
+	return Options{
+		Config: cpc.Config{Name: "test", Channels: 8, Hidden: 6, Predict: 3, Kernels: []int{4, 4},
+			Strides: []int{2, 2}, Window: 400, Batch: 3, LR: 1e-2},
+		Negatives: 5, Warmup: 2, Clip: 5, Seed: 7, Steps: steps, Out: out, SaveEvery: 2, LogEvery: 1,
+	}
+}
+
+func runFor(t *testing.T, opts Options, resume string, c *data.Corpus) *Trainer {
+	t.Helper()
+	var tr *Trainer
+	var err error
+	if resume != "" {
+		tr, err = Resume(resume, opts, c)
+	} else {
+		tr, err = New(opts, c)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tr.Run(context.Background(), func(Progress) {}); err != nil {
+		t.Fatal(err)
+	}
+	return tr
+}
+
+func read(t *testing.T, dir, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// lossLines is metrics.jsonl without the timing fields, which differ run
+// to run.
+func lossLines(t *testing.T, dir string) []Record {
+	t.Helper()
+	recs, err := readMetrics(dir, math.MaxInt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range recs {
+		recs[i].StepsPerSec, recs[i].ElapsedSec = 0, 0
+	}
+	return recs
+}
+
+func sameRecords(a, b []Record) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		x, y := a[i], b[i]
+		if x.Step != y.Step || x.Loss != y.Loss || x.Accuracy != y.Accuracy || x.GradNorm != y.GradNorm || x.LR != y.LR {
+			return false
+		}
+	}
+	return true
+}
+
+func TestLossFallsAndRunsAreIdentical(t *testing.T) {
+	c := testCorpus(1)
+	a, b := t.TempDir(), t.TempDir()
+	runFor(t, testOptions(a, 30), "", c)
+	runFor(t, testOptions(b, 30), "", c)
+	if !bytes.Equal(read(t, a, cpc.ModelFile), read(t, b, cpc.ModelFile)) {
+		t.Fatal("two runs with one seed wrote different models")
+	}
+	ra, rb := lossLines(t, a), lossLines(t, b)
+	if !sameRecords(ra, rb) {
+		t.Fatal("two runs with one seed logged different losses")
+	}
+	first, last := (ra[0].Loss+ra[1].Loss+ra[2].Loss)/3, (ra[27].Loss+ra[28].Loss+ra[29].Loss)/3
+	if !(last < first-0.1) {
+		t.Fatalf("loss did not fall: %.4f at the start, %.4f at the end", first, last)
+	}
+	for _, f := range []string{PlotFile, StateFile} {
+		read(t, a, f)
+	}
+}
+
+func TestResumeContinuesExactly(t *testing.T) {
+	c := testCorpus(2)
+	straight, split := t.TempDir(), t.TempDir()
+	runFor(t, testOptions(straight, 12), "", c)
+	runFor(t, testOptions(split, 5), "", c) // saved at 2, 4 and 5
+	tr := runFor(t, testOptions(split, 12), split, c)
+	if tr.Step != 12 {
+		t.Fatalf("resumed run stopped at step %d", tr.Step)
+	}
+	for _, f := range []string{cpc.ModelFile, StateFile} {
+		if !bytes.Equal(read(t, straight, f), read(t, split, f)) {
+			t.Errorf("%s differs between 12 steps and 5 + resume + 7", f)
+		}
+	}
+	if !sameRecords(lossLines(t, straight), lossLines(t, split)) {
+		t.Error("metrics differ between 12 steps and 5 + resume + 7")
+	}
+}
+
+func TestNaNStopsAndKeepsCheckpoint(t *testing.T) {
+	dir := t.TempDir()
+	runFor(t, testOptions(dir, 4), "", testCorpus(3))
+	good := read(t, dir, cpc.ModelFile)
+	bad := testCorpus(3)
+	for i := range bad.Utterances {
+		bad.Utterances[i].Audio[100] = float32(math.NaN())
+	}
+	tr, err := Resume(dir, testOptions(dir, 8), bad)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = tr.Run(context.Background(), func(Progress) {})
+	if err == nil || !strings.Contains(err.Error(), "step 5") || !strings.Contains(err.Error(), "step 4") {
+		t.Fatalf("error %v, want one naming step 5 and the kept checkpoint of step 4", err)
+	}
+	if !bytes.Equal(good, read(t, dir, cpc.ModelFile)) {
+		t.Fatal("the good checkpoint was overwritten")
+	}
+}
+
+func TestInterruptSaves(t *testing.T) {
+	dir := t.TempDir()
+	tr, err := New(testOptions(dir, 100), testCorpus(4))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	err = tr.Run(ctx, func(p Progress) {
+		if p.Step == 3 {
+			cancel()
+		}
+	})
+	if !errors.Is(err, ErrInterrupted) {
+		t.Fatalf("got %v, want ErrInterrupted", err)
+	}
+	if back, err := loadState(dir); err != nil || back.Step != 3 {
+		t.Fatalf("saved state: step %v, error %v; want step 3", back, err)
+	}
+}
+
+func TestBadCheckpointsAreRefused(t *testing.T) {
+	dir := t.TempDir()
+	runFor(t, testOptions(dir, 2), "", testCorpus(5))
+	model := read(t, dir, cpc.ModelFile)
+	cases := map[string]func(string){
+		"truncated": func(d string) {
+			os.WriteFile(filepath.Join(d, cpc.ModelFile), model[:len(model)/2], 0o644)
+		},
+		"model and state from different steps": func(d string) {
+			other := t.TempDir()
+			runFor(t, testOptions(other, 1), "", testCorpus(5))
+			os.WriteFile(filepath.Join(d, cpc.ModelFile), read(t, other, cpc.ModelFile), 0o644)
+		},
+		"missing state": func(d string) { os.Remove(filepath.Join(d, StateFile)) },
+	}
+	for name, corrupt := range cases {
+		d := t.TempDir()
+		for _, f := range []string{cpc.ModelFile, StateFile} {
+			os.WriteFile(filepath.Join(d, f), read(t, dir, f), 0o644)
+		}
+		corrupt(d)
+		if _, err := Resume(d, testOptions(d, 4), testCorpus(5)); err == nil {
+			t.Errorf("%s: resumed without error", name)
+		}
+	}
+	// A checkpoint whose shapes do not match its config.
+	m, _, err := cpc.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Config.Hidden = 7
+	p := filepath.Join(t.TempDir(), "m.safetensors")
+	if err := m.Save(p, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := cpc.Load(p); err == nil || !strings.Contains(err.Error(), "shape") {
+		t.Fatalf("loading mismatched shapes: %v", err)
+	}
+}

@@ -1,0 +1,170 @@
+package train
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"os"
+	"time"
+
+	"github.com/gocpc/cpc/core/cpc"
+	"github.com/gocpc/cpc/core/data"
+	"github.com/gocpc/cpc/core/optim"
+)
+
+// Trainer holds a run: model, optimizer, data, generators and the step.
+type Trainer struct {
+	Opts    Options
+	Model   *cpc.Model[float32]
+	Step    int // updates done
+	Sampler *data.Sampler
+	History []Record // every metrics line of the run, resumed ones included
+
+	adam            *optim.Adam
+	dataPCG, negPCG *rand.PCG // their states are saved
+	dataRNG, negRNG *rand.Rand
+	ws              *cpc.Workspace[float32]
+	batch           []float32
+	saved           string // where the newest good checkpoint is, for errors
+}
+
+// ErrInterrupted is returned by Run when its context is cancelled; the
+// state was saved first.
+var ErrInterrupted = errors.New("interrupted")
+
+// New starts a run from scratch on corpus c (already loaded).
+func New(opts Options, c *data.Corpus) (*Trainer, error) {
+	if err := opts.Validate(); err != nil {
+		return nil, err
+	}
+	// Independent streams from one seed: initial weights, batches, negatives.
+	model, err := cpc.New[float32](opts.Config, rand.New(rand.NewPCG(opts.Seed, 1)))
+	if err != nil {
+		return nil, err
+	}
+	t := &Trainer{Opts: opts, Model: model, dataPCG: rand.NewPCG(opts.Seed, 2), negPCG: rand.NewPCG(opts.Seed, 3)}
+	t.adam = optim.NewAdam(model.Params(), opts.Config.LR)
+	return t, t.prepare(c)
+}
+
+// Resume continues the run saved in dir on corpus c. The saved options are
+// kept; only opts' bookkeeping fields (Steps, Out, SaveEvery, LogEvery)
+// apply. Metrics lines after the saved step are dropped, so the resumed
+// run's metrics.jsonl reads as if it had never stopped.
+func Resume(dir string, opts Options, c *data.Corpus) (*Trainer, error) {
+	t, err := loadState(dir)
+	if err != nil {
+		return nil, err
+	}
+	t.Opts.Steps, t.Opts.Out, t.Opts.SaveEvery, t.Opts.LogEvery = opts.Steps, opts.Out, opts.SaveEvery, opts.LogEvery
+	t.saved = fmt.Sprintf("the checkpoint of step %d in %s is kept", t.Step, dir)
+	if err := t.Opts.Validate(); err != nil {
+		return nil, err
+	}
+	if t.History, err = readMetrics(dir, t.Step); err != nil {
+		return nil, err
+	}
+	return t, t.prepare(c)
+}
+
+func (t *Trainer) prepare(c *data.Corpus) error {
+	cfg := t.Opts.Config
+	s, err := data.NewSampler(c, cfg.Window, t.Opts.SameSpeaker)
+	if err != nil {
+		return err
+	}
+	t.Sampler = s
+	t.dataRNG, t.negRNG = rand.New(t.dataPCG), rand.New(t.negPCG)
+	t.adam.Warmup, t.adam.Clip = t.Opts.Warmup, t.Opts.Clip
+	t.ws = t.Model.NewWorkspace(cfg.Batch, cfg.Window)
+	t.batch = make([]float32, cfg.Batch*cfg.Window)
+	return os.MkdirAll(t.Opts.Out, 0o755)
+}
+
+// Progress is what Run reports after every step.
+type Progress struct {
+	Step, Steps    int
+	Loss, Accuracy float64 // of this step's batch
+	StepsPerSec    float64 // over this invocation
+	Elapsed        time.Duration
+}
+
+// Run trains until Opts.Steps, saving every SaveEvery steps and at the end,
+// and logging metrics every LogEvery steps. When ctx is cancelled it saves
+// and returns ErrInterrupted. A non-finite loss or gradient stops it with
+// an error before the update, and nothing is saved: the newest checkpoint
+// on disk stays the last good one.
+func (t *Trainer) Run(ctx context.Context, report func(Progress)) error {
+	if err := writeMetrics(t.Opts.Out, t.History); err != nil {
+		return err
+	}
+	start, first := time.Now(), t.Step
+	var acc accumulator
+	for t.Step < t.Opts.Steps {
+		if ctx.Err() != nil {
+			if err := t.checkpoint(); err != nil {
+				return err
+			}
+			return ErrInterrupted
+		}
+		met, norm := t.step()
+		if bad := !finite(met.Loss) || !finite(norm); bad {
+			return fmt.Errorf("step %d: loss %v, gradient norm %v: training stopped; %s", t.Step+1, met.Loss, norm, t.savedNote())
+		}
+		t.Step++
+		acc.add(met, norm, t.adam.RateAt(t.Step))
+		if t.Step%t.Opts.LogEvery == 0 || t.Step == t.Opts.Steps {
+			rec := acc.record(t.Step, time.Since(start), t.Step-first)
+			t.History = append(t.History, rec)
+			if err := appendMetrics(t.Opts.Out, rec); err != nil {
+				return err
+			}
+		}
+		if t.Opts.SaveEvery > 0 && t.Step%t.Opts.SaveEvery == 0 && t.Step < t.Opts.Steps {
+			if err := t.checkpoint(); err != nil {
+				return err
+			}
+		}
+		el := time.Since(start)
+		report(Progress{Step: t.Step, Steps: t.Opts.Steps, Loss: met.Loss, Accuracy: met.Accuracy,
+			StepsPerSec: float64(t.Step-first) / el.Seconds(), Elapsed: el})
+	}
+	return t.checkpoint()
+}
+
+// step runs one batch forward and backward and applies Adam, unless the
+// loss or gradient is not finite.
+func (t *Trainer) step() (cpc.Metrics, float64) {
+	t.Sampler.Fill(t.batch, t.dataRNG)
+	t.Model.ZeroGrad()
+	met := t.ws.Step(t.batch, t.Opts.Negatives, t.negRNG, true)
+	if !finite(met.Loss) {
+		return met, math.NaN()
+	}
+	params := t.Model.Params()
+	norm := optim.GradNorm(params)
+	if finite(norm) {
+		t.adam.Update(params, norm)
+	}
+	return met, norm
+}
+
+// checkpoint saves the state and redraws the loss plot.
+func (t *Trainer) checkpoint() error {
+	if err := t.save(); err != nil {
+		return err
+	}
+	t.saved = fmt.Sprintf("the checkpoint of step %d in %s is kept", t.Step, t.Opts.Out)
+	return Plot(t.History, t.Opts.Out)
+}
+
+func (t *Trainer) savedNote() string {
+	if t.saved == "" {
+		return "no checkpoint of this run was written"
+	}
+	return t.saved
+}
+
+func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
