@@ -1,0 +1,183 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/gocpc/cpc/core/audio"
+	"github.com/gocpc/cpc/core/cpc"
+	"github.com/gocpc/cpc/core/npy"
+)
+
+func runEmbed(args []string, stderr io.Writer) error {
+	fl := newFlags("embed", "--model DIR|FILE [flags] FILE...", stderr)
+	modelPath := fl.String("model", "", "checkpoint: a model.safetensors file or a training directory (required)")
+	layer := fl.String("layer", "c", "features: c (GRU context, H per frame) or z (encoder, C per frame)")
+	pool := fl.String("pool", "none", "none (one vector per 160 samples) or mean (one vector per file)")
+	format := fl.String("format", "npy", "npy or jsonl")
+	out := fl.String("out", "", "output: for npy, a file (one input, or --pool mean) or a directory (several inputs); for jsonl, a file ('-' or empty: standard output)")
+	if err := parse(fl, args); err != nil {
+		return err
+	}
+	switch {
+	case *modelPath == "":
+		return usageError{fmt.Errorf("--model is required")}
+	case *layer != "c" && *layer != "z":
+		return usageError{fmt.Errorf("--layer %q: want c or z", *layer)}
+	case *pool != "none" && *pool != "mean":
+		return usageError{fmt.Errorf("--pool %q: want none or mean", *pool)}
+	case *format != "npy" && *format != "jsonl":
+		return usageError{fmt.Errorf("--format %q: want npy or jsonl", *format)}
+	case fl.NArg() == 0:
+		return usageError{fmt.Errorf("no audio files given")}
+	}
+	model, _, err := cpc.Load(*modelPath)
+	if err != nil {
+		return err
+	}
+	files := fl.Args()
+	var embs []embedding
+	for _, f := range files {
+		e, err := embedFile(model, f, *layer == "z")
+		if err != nil {
+			return err
+		}
+		if *pool == "mean" {
+			e = e.mean()
+		}
+		embs = append(embs, e)
+	}
+	if *format == "jsonl" {
+		return writeJSONL(*out, embs)
+	}
+	return writeNpy(*out, embs, *pool == "mean")
+}
+
+// embedding is one file's features: rows × dim, row-major.
+type embedding struct {
+	file      string
+	rows, dim int
+	data      []float32
+}
+
+func embedFile(m *cpc.Model[float32], path string, z bool) (embedding, error) {
+	samples, err := audio.ReadFile(path)
+	if err != nil {
+		return embedding{}, err
+	}
+	cfg := m.Config
+	if cfg.Frames(len(samples)) < 1 {
+		return embedding{}, fmt.Errorf("%s: %d samples is too short: the encoder needs at least %d", path, len(samples), minSamples(cfg))
+	}
+	ws := m.NewWorkspace(1, len(samples))
+	ws.Encode(samples)
+	e := embedding{file: path, rows: ws.Frames(), dim: cfg.Hidden, data: ws.Context()}
+	if z {
+		e.dim, e.data = cfg.Channels, ws.Z()
+	}
+	return e, nil
+}
+
+// minSamples is the receptive field of one z_t.
+func minSamples(cfg cpc.Config) int {
+	n := 1
+	for i := len(cfg.Kernels) - 1; i >= 0; i-- {
+		n = (n-1)*cfg.Strides[i] + cfg.Kernels[i]
+	}
+	return n
+}
+
+func (e embedding) mean() embedding {
+	m := make([]float32, e.dim)
+	for r := 0; r < e.rows; r++ {
+		for j, v := range e.data[r*e.dim : (r+1)*e.dim] {
+			m[j] += v
+		}
+	}
+	for j := range m {
+		m[j] /= float32(e.rows)
+	}
+	return embedding{file: e.file, rows: 1, dim: e.dim, data: m}
+}
+
+func writeNpy(out string, embs []embedding, pooled bool) error {
+	if pooled {
+		if out == "" {
+			out = "embeddings.npy"
+		}
+		var all []float32
+		for _, e := range embs {
+			all = append(all, e.data...)
+		}
+		return npy.WriteFile(out, []int{len(embs), embs[0].dim}, all)
+	}
+	if len(embs) == 1 && !isDir(out) {
+		if out == "" {
+			out = npyName(embs[0].file)
+		}
+		return npy.WriteFile(out, []int{embs[0].rows, embs[0].dim}, embs[0].data)
+	}
+	if out == "" {
+		out = "."
+	}
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return err
+	}
+	seen := map[string]string{}
+	for _, e := range embs {
+		name := npyName(e.file)
+		if prev, ok := seen[name]; ok {
+			return fmt.Errorf("%s and %s would both be written to %s", prev, e.file, filepath.Join(out, name))
+		}
+		seen[name] = e.file
+		if err := npy.WriteFile(filepath.Join(out, name), []int{e.rows, e.dim}, e.data); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func npyName(file string) string {
+	base := filepath.Base(file)
+	return strings.TrimSuffix(base, filepath.Ext(base)) + ".npy"
+}
+
+func isDir(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && st.IsDir()
+}
+
+// writeJSONL writes one object a file: {"file", "shape", "embedding"}, the
+// embedding a list of rows (or one vector when pooled to one row).
+func writeJSONL(out string, embs []embedding) error {
+	w := io.Writer(os.Stdout)
+	if out != "" && out != "-" {
+		f, err := os.Create(out)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		w = f
+	}
+	bw := bufio.NewWriter(w)
+	enc := json.NewEncoder(bw)
+	for _, e := range embs {
+		rows := make([][]float32, e.rows)
+		for r := range rows {
+			rows[r] = e.data[r*e.dim : (r+1)*e.dim]
+		}
+		rec := map[string]any{"file": e.file, "shape": []int{e.rows, e.dim}, "embedding": rows}
+		if e.rows == 1 {
+			rec["shape"], rec["embedding"] = []int{e.dim}, rows[0]
+		}
+		if err := enc.Encode(rec); err != nil {
+			return err
+		}
+	}
+	return bw.Flush()
+}

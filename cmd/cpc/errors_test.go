@@ -1,0 +1,108 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/gocpc/cpc/core/audio"
+	"github.com/gocpc/cpc/core/cpc"
+)
+
+// TestBadInput checks that every kind of bad input ends in one clear line
+// and the right exit code, never a panic.
+func TestBadInput(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name string, b []byte) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	good := write("good.wav", audio.EncodeWAV16(make([]float32, 4000), 16000))
+	short := write("short.wav", audio.EncodeWAV16(make([]float32, 100), 16000))
+	wrongRate := write("rate.wav", audio.EncodeWAV16(make([]float32, 4000), 44100))
+	corrupt := write("corrupt.wav", []byte("RIFF\x10\x00\x00\x00WAVEfmt junk"))
+	empty := filepath.Join(dir, "empty")
+	os.Mkdir(empty, 0o755)
+	truncated := write("model.safetensors", []byte("\x40\x00\x00\x00\x00\x00\x00\x00{\"a\""))
+
+	// A real (untrained) checkpoint to embed with.
+	cfg, _ := cpc.Preset("small")
+	m, _ := cpc.New[float32](cfg, nil)
+	model := filepath.Join(dir, "small.safetensors")
+	if err := m.Save(model, nil); err != nil {
+		t.Fatal(err)
+	}
+
+	for _, c := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{nil, 2, "Usage"},
+		{[]string{"frobnicate"}, 2, "unknown command"},
+		{[]string{"train", "--config", "huge"}, 2, "unknown config"},
+		{[]string{"train", "--negatives", "-3"}, 2, "--negatives"},
+		{[]string{"train", "--sampler", "odd"}, 2, "--sampler"},
+		{[]string{"train", "--threads", "0"}, 2, "--threads"},
+		{[]string{"train", "--resume", dir, "--lr", "1"}, 2, "cannot change on --resume"},
+		{[]string{"train", "--data", filepath.Join(dir, "missing")}, 1, "missing"},
+		{[]string{"train", "--data", empty}, 1, "no audio files"},
+		{[]string{"train", "--resume", empty, "--out", filepath.Join(dir, "o")}, 1, "model.safetensors"},
+		{[]string{"embed", good}, 2, "--model is required"},
+		{[]string{"embed", "--model", model}, 2, "no audio files"},
+		{[]string{"embed", "--model", model, "--layer", "q", good}, 2, "--layer"},
+		{[]string{"embed", "--model", truncated, good}, 1, "model.safetensors"},
+		{[]string{"embed", "--model", model, short}, 1, "too short"},
+		{[]string{"embed", "--model", model, wrongRate}, 1, "44100"},
+		{[]string{"embed", "--model", model, corrupt}, 1, "corrupt.wav"},
+		{[]string{"embed", "--model", model, filepath.Join(dir, "nope.wav")}, 1, "nope.wav"},
+	} {
+		code, stderr := cli(c.args...)
+		if code != c.code || !strings.Contains(stderr, c.want) {
+			t.Errorf("cpc %s: exit %d, want %d with %q; said:\n%s", strings.Join(c.args, " "), code, c.code, c.want, stderr)
+		}
+	}
+	if code, _ := cli("train", "--help"); code != 0 {
+		t.Errorf("train --help exited %d", code)
+	}
+}
+
+// TestEmbedOutputs covers the output shapes: pooled, several files, JSON.
+func TestEmbedOutputs(t *testing.T) {
+	dir := t.TempDir()
+	cfg, _ := cpc.Preset("small")
+	m, _ := cpc.New[float32](cfg, nil)
+	model := filepath.Join(dir, "m.safetensors")
+	m.Save(model, nil)
+	a := filepath.Join(dir, "a.wav")
+	b := filepath.Join(dir, "b.wav")
+	os.WriteFile(a, audio.EncodeWAV16(make([]float32, 3200), 16000), 0o644)
+	os.WriteFile(b, audio.EncodeWAV16(make([]float32, 4800), 16000), 0o644)
+
+	pooled := filepath.Join(dir, "pooled.npy")
+	if code, e := cli("embed", "--model", model, "--pool", "mean", "--out", pooled, a, b); code != 0 {
+		t.Fatal(e)
+	}
+	if shape, _ := readNpy(t, pooled); len(shape) != 2 || shape[0] != 2 || shape[1] != cfg.Hidden {
+		t.Fatalf("pooled shape %v", shape)
+	}
+	outDir := filepath.Join(dir, "z")
+	if code, e := cli("embed", "--model", model, "--layer", "z", "--out", outDir, a, b); code != 0 {
+		t.Fatal(e)
+	}
+	if shape, _ := readNpy(t, filepath.Join(outDir, "b.npy")); len(shape) != 2 || shape[0] != cfg.Frames(4800) || shape[1] != cfg.Channels {
+		t.Fatalf("z shape %v", shape)
+	}
+	js := filepath.Join(dir, "e.jsonl")
+	if code, e := cli("embed", "--model", model, "--format", "jsonl", "--out", js, a, b); code != 0 {
+		t.Fatal(e)
+	}
+	lines, _ := os.ReadFile(js)
+	if n := strings.Count(string(lines), "\n"); n != 2 || !strings.Contains(string(lines), `"shape":[18,128]`) {
+		t.Fatalf("jsonl: %d lines: %.200s", n, lines)
+	}
+}

@@ -1,0 +1,208 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"os/signal"
+	"runtime"
+	"strconv"
+	"syscall"
+
+	"github.com/gocpc/cpc/asm"
+	"github.com/gocpc/cpc/core/cpc"
+	"github.com/gocpc/cpc/core/data"
+	"github.com/gocpc/cpc/core/sample"
+	"github.com/gocpc/cpc/core/train"
+)
+
+func runTrain(args []string, stderr io.Writer) error {
+	fl := newFlags("train", "[flags]", stderr)
+	dataDir := fl.String("data", "", "corpus in LibriSpeech layout (default: the bundled sample)")
+	split := fl.String("split", "", "file of utterance ids to train on (a path, or a name inside the corpus); default: all")
+	preset := fl.String("config", "paper", "model preset: paper or small")
+	channels := fl.Int("channels", 0, "encoder channels C (overrides the preset)")
+	hidden := fl.Int("hidden", 0, "GRU units H (overrides the preset)")
+	predict := fl.Int("prediction-steps", 0, "future steps K (overrides the preset)")
+	window := fl.Int("window", 0, "samples per training window (overrides the preset)")
+	batch := fl.Int("batch", 0, "windows per batch (overrides the preset)")
+	lr := fl.Float64("lr", 0, "Adam learning rate (overrides the preset)")
+	negatives := fl.String("negatives", "batch", "negatives: 'batch' (every other position of the batch) or a count N sampled from the batch")
+	sampler := fl.String("sampler", "uniform", "batches: 'uniform' over utterances or 'same-speaker' (each batch from one speaker)")
+	warmup := fl.Int("warmup", 0, "linear learning-rate warm-up steps")
+	clip := fl.Float64("clip", 0, "clip the global gradient norm to this (0: off)")
+	seed := fl.Uint64("seed", 1, "random seed: same seed and threads give identical runs")
+	steps := fl.Int("steps", 1000, "train until this many steps are done (a resumed run counts its earlier steps)")
+	out := fl.String("out", "run", "directory for model.safetensors, state, metrics.jsonl and loss.png")
+	resume := fl.String("resume", "", "continue the run saved in this directory (its settings are kept)")
+	saveEvery := fl.Int("save-every", 100, "steps between checkpoints (0: only at the end)")
+	logEvery := fl.Int("log-every", 1, "steps averaged into each metrics.jsonl line")
+	threads := fl.Int("threads", runtime.NumCPU(), "threads for the numeric kernels")
+	if err := parse(fl, args); err != nil {
+		return err
+	}
+	if fl.NArg() > 0 {
+		return usageError{fmt.Errorf("unexpected argument %q", fl.Arg(0))}
+	}
+	if *threads < 1 {
+		return usageError{fmt.Errorf("--threads must be at least 1 (got %d)", *threads)}
+	}
+	runtime.GOMAXPROCS(*threads)
+
+	opts := train.Options{Steps: *steps, Out: *out, SaveEvery: *saveEvery, LogEvery: *logEvery}
+	set := map[string]bool{}
+	fl.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if *resume != "" {
+		for _, name := range []string{"config", "channels", "hidden", "prediction-steps", "window", "batch", "lr", "negatives", "sampler", "warmup", "clip", "seed"} {
+			if set[name] {
+				return usageError{fmt.Errorf("--%s cannot change on --resume: the saved run's settings are kept", name)}
+			}
+		}
+		if !set["out"] {
+			opts.Out = *resume
+		}
+	} else {
+		cfg, err := cpc.Preset(*preset)
+		if err != nil {
+			return usageError{err}
+		}
+		override(&cfg.Channels, *channels)
+		override(&cfg.Hidden, *hidden)
+		override(&cfg.Predict, *predict)
+		override(&cfg.Window, *window)
+		override(&cfg.Batch, *batch)
+		if *lr != 0 {
+			cfg.LR = *lr
+		}
+		if set["channels"] || set["hidden"] || set["prediction-steps"] || set["window"] || set["batch"] || set["lr"] {
+			cfg.Name += "+custom"
+		}
+		opts.Config = cfg
+		if opts.Negatives, err = parseNegatives(*negatives); err != nil {
+			return usageError{err}
+		}
+		switch *sampler {
+		case "uniform":
+		case "same-speaker":
+			opts.SameSpeaker = true
+		default:
+			return usageError{fmt.Errorf("--sampler %q: want uniform or same-speaker", *sampler)}
+		}
+		opts.Warmup, opts.Clip, opts.Seed = *warmup, *clip, *seed
+		if err := opts.Validate(); err != nil {
+			return usageError{err}
+		}
+	}
+
+	corpus, where, err := loadCorpus(*dataDir, *split)
+	if err != nil {
+		return err
+	}
+	var t *train.Trainer
+	if *resume != "" {
+		t, err = train.Resume(*resume, opts, corpus)
+	} else {
+		t, err = train.New(opts, corpus)
+	}
+	if err != nil {
+		return err
+	}
+	printSummary(stderr, t, corpus, where, *threads)
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	bar := newProgressBar(stderr)
+	err = t.Run(ctx, bar.update)
+	bar.finish()
+	if errors.Is(err, train.ErrInterrupted) {
+		return fmt.Errorf("interrupted at step %d; state saved in %s: continue with 'cpc train --resume %s --steps %d'",
+			t.Step, t.Opts.Out, t.Opts.Out, t.Opts.Steps)
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "done: step %d; %s, %s, %s in %s\n", t.Step, cpc.ModelFile, train.MetricsFile, train.PlotFile, t.Opts.Out)
+	return nil
+}
+
+func override(field *int, v int) {
+	if v != 0 {
+		*field = v
+	}
+}
+
+func parseNegatives(s string) (int, error) {
+	if s == "batch" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 {
+		return 0, fmt.Errorf("--negatives %q: want 'batch' or a positive count", s)
+	}
+	return n, nil
+}
+
+// loadCorpus scans and decodes the corpus at dir (the bundled sample if
+// dir is empty), keeping the utterances of split if given.
+func loadCorpus(dir, split string) (*data.Corpus, string, error) {
+	fsys, where := sample.FS, "the bundled sample"
+	if dir != "" {
+		st, err := os.Stat(dir)
+		if err != nil {
+			return nil, "", fmt.Errorf("corpus: %v", err)
+		}
+		if !st.IsDir() {
+			return nil, "", fmt.Errorf("corpus %s is not a directory", dir)
+		}
+		fsys, where = os.DirFS(dir), dir
+	}
+	var ids []string
+	if split != "" {
+		var err error
+		if ids, err = readSplit(fsys, split); err != nil {
+			return nil, "", err
+		}
+	}
+	c, err := data.Scan(fsys, ids)
+	if err != nil {
+		return nil, "", fmt.Errorf("corpus %s: %v", where, err)
+	}
+	if err := c.Load(fsys); err != nil {
+		return nil, "", fmt.Errorf("corpus %s: %v", where, err)
+	}
+	return c, where, nil
+}
+
+// readSplit reads a split file given as a path or as a name in the corpus.
+func readSplit(corpus fs.FS, name string) ([]string, error) {
+	if _, err := os.Stat(name); err == nil {
+		return data.ReadSplit(os.DirFS("."), name)
+	}
+	ids, err := data.ReadSplit(corpus, name)
+	if err != nil {
+		return nil, fmt.Errorf("split %s: %v", name, err)
+	}
+	return ids, nil
+}
+
+func printSummary(w io.Writer, t *train.Trainer, c *data.Corpus, where string, threads int) {
+	cfg := t.Opts.Config
+	hours := float64(c.Samples()) / 16000 / 3600
+	fmt.Fprintf(w, "corpus: %s: %d utterances, %d speakers, %.2f h; %d shorter than a window (%d samples) skipped\n",
+		where, len(c.Utterances), len(c.Speakers()), hours, t.Sampler.Skipped, cfg.Window)
+	neg := "batch"
+	if t.Opts.Negatives > 0 {
+		neg = strconv.Itoa(t.Opts.Negatives) + " sampled"
+	}
+	nparams := 0
+	for _, p := range t.Model.Params() {
+		nparams += len(p.W)
+	}
+	fmt.Fprintf(w, "model: %s (C %d, H %d, K %d; %d frames per window; %.2fM parameters); batch %d, lr %g, negatives %s, seed %d\n",
+		cfg.Name, cfg.Channels, cfg.Hidden, cfg.Predict, cfg.Frames(cfg.Window), float64(nparams)/1e6, cfg.Batch, cfg.LR, neg, t.Opts.Seed)
+	fmt.Fprintf(w, "kernels: %s, %d threads; step %d of %d; output %s\n", asm.Path(), threads, t.Step, t.Opts.Steps, t.Opts.Out)
+}

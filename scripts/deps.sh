@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs what `make test` needs on a fresh Debian machine, skipping what is
+# already there: qemu-user (arm64 kernels under emulation), Debian's python3
+# with numpy and torch (the PyTorch compatibility check and the benchmark
+# anchors). Run as root, or with sudo available.
+set -euo pipefail
+
+need=()
+command -v qemu-aarch64 >/dev/null || need+=(qemu-user)
+/usr/bin/python3 -c 'import numpy' 2>/dev/null || need+=(python3-numpy)
+/usr/bin/python3 -c 'import torch' 2>/dev/null || need+=(python3-torch)
+[ ${#need[@]} -eq 0 ] && exit 0
+
+echo "installing: ${need[*]}"
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo=sudo
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq "${need[@]}" >/dev/null
