@@ -7,14 +7,15 @@
 package npy
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 	"io"
 	"math"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/gocpc/cpc/core/atomicfile"
 )
 
 // magic opens every .npy file; the two bytes after it are the version.
@@ -55,38 +56,14 @@ func Write(w io.Writer, shape []int, data []float32) error {
 	return nil
 }
 
-// WriteFile writes the array to path atomically: readers see the old file or
-// the complete new one, never a partial array. The data is synced before the
-// rename, so a crash cannot leave a complete name over incomplete data. The
-// file gets mode 0644.
-func WriteFile(path string, shape []int, data []float32) (err error) {
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	f, err := os.CreateTemp(dir, "."+base+".tmp*")
-	if err != nil {
+// WriteFile writes the array to path atomically (see atomicfile.Write):
+// readers see the old file or the complete new one, never a partial array.
+func WriteFile(path string, shape []int, data []float32) error {
+	var buf bytes.Buffer
+	if err := Write(&buf, shape, data); err != nil {
 		return err
 	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	if err = Write(f, shape, data); err != nil {
-		return err
-	}
-	if err = f.Chmod(0o644); err != nil {
-		return err
-	}
-	if err = f.Sync(); err != nil {
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
+	return atomicfile.Write(path, buf.Bytes())
 }
 
 // maxDims is numpy's NPY_MAXDIMS (32 before numpy 2); it also keeps the
