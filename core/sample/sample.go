@@ -3,8 +3,9 @@
 //
 // The corpus is LibriSpeech-shaped: twelve eSpeak NG voices (speakers 100 to
 // 111, chapter 1), sixteen utterances each, 16 kHz mono 16-bit FLAC files at
-// <speaker>/<chapter>/<speaker>-<chapter>-<n>.flac, about 6.5 minutes in all.
-// Beside the audio are
+// <speaker>/<chapter>/<speaker>-<chapter>-<n>.flac, about 6.5 minutes in all,
+// with LibriSpeech-style transcripts in <speaker>-<chapter>.trans.txt.
+// At the top are
 //
 //	phones.txt         frame-level phone labels in CPC_audio's format: one
 //	                   line per utterance, "<id> <label> …", one label per

@@ -83,6 +83,20 @@ func TestCorpus(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// Each chapter's <spk>-<chapter>.trans.txt has a line per file.
+	for id := range samples {
+		p := path(id)
+		dir := p[:strings.LastIndex(p, "/")]
+		trans := fmt.Sprintf("%s/%s.trans.txt", dir, id[:strings.LastIndex(id, "-")])
+		found := false
+		for _, l := range lines(t, trans) {
+			found = found || strings.HasPrefix(l, id+" ")
+		}
+		if !found {
+			t.Errorf("%s: no transcript", id)
+		}
+	}
+
 	classes := map[int]bool{}
 	for _, l := range lines(t, "phone_classes.txt") {
 		var id int
