@@ -11,7 +11,7 @@ build:
 # Trains the small config on the bundled sample: progress bar on stderr,
 # model.safetensors, metrics.jsonl and loss.png in run/.
 run: build
-	$(BIN) train --config small --steps 300 --save-every 50 --out run
+	$(BIN) train --config small --steps 500 --save-every 100 --out run
 
 deps:
 	scripts/deps.sh

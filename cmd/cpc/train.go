@@ -125,6 +125,14 @@ func runTrain(args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if n := len(t.History); n > 0 {
+		last := t.History[n-1]
+		fmt.Fprintf(stderr, "step %d: loss %.4f, accuracy %.1f%%; by k:", last.Step, last.Loss, 100*last.Accuracy)
+		for k, a := range last.AccuracyK {
+			fmt.Fprintf(stderr, " %d:%.1f%%", k+1, 100*a)
+		}
+		fmt.Fprintln(stderr)
+	}
 	fmt.Fprintf(stderr, "done: step %d; %s, %s, %s in %s\n", t.Step, cpc.ModelFile, train.MetricsFile, train.PlotFile, t.Opts.Out)
 	return nil
 }

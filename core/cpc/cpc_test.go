@@ -168,3 +168,27 @@ func equalInts(a, b []int) bool {
 	}
 	return true
 }
+
+func TestCheckpointRoundTrip(t *testing.T) {
+	cfg, _ := Preset("small")
+	m, _ := New[float32](cfg, rand.New(rand.NewPCG(2, 2)))
+	p := t.TempDir() + "/m.safetensors"
+	if err := m.Save(p, map[string]string{"step": "7"}); err != nil {
+		t.Fatal(err)
+	}
+	back, meta, err := Load(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if meta["step"] != "7" || back.Config.JSON() != cfg.JSON() {
+		t.Fatalf("metadata %v, config %s", meta, back.Config.JSON())
+	}
+	for i, p := range m.Params() {
+		q := back.Params()[i]
+		for j := range p.W {
+			if p.W[j] != q.W[j] {
+				t.Fatalf("%s[%d] changed in the round trip", p.Name, j)
+			}
+		}
+	}
+}
