@@ -2,6 +2,7 @@ package cpc
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -65,15 +66,30 @@ func weights(_ int, p *nn.Param[float32]) []float32 { return p.W }
 
 // Save writes m atomically to path, with extra metadata beside the config.
 func (m *Model[T]) Save(path string, meta map[string]string) error {
+	tensors, md, err := m.checkpoint(meta)
+	if err != nil {
+		return fmt.Errorf("save %s: %v", path, err)
+	}
+	return safetensors.WriteFile(path, tensors, md)
+}
+
+// Encode returns m as safetensors bytes, as Save would write them.
+func (m *Model[T]) Encode(meta map[string]string) ([]byte, error) {
+	tensors, md, err := m.checkpoint(meta)
+	if err != nil {
+		return nil, err
+	}
+	return safetensors.Encode(tensors, md)
+}
+
+func (m *Model[T]) checkpoint(meta map[string]string) (map[string]safetensors.Tensor, map[string]string, error) {
 	fm, ok := any(m).(*Model[float32])
 	if !ok {
-		return fmt.Errorf("save %s: only float32 models are saved", path)
+		return nil, nil, fmt.Errorf("only float32 models are saved")
 	}
 	md := map[string]string{"config": m.Config.JSON(), "format": "cpc"}
-	for k, v := range meta {
-		md[k] = v
-	}
-	return safetensors.WriteFile(path, Tensors(fm.Params(), "", weights), md)
+	maps.Copy(md, meta)
+	return Tensors(fm.Params(), "", weights), md, nil
 }
 
 // Load reads a checkpoint: a safetensors file, or a training directory
@@ -86,24 +102,44 @@ func Load(path string) (*Model[float32], map[string]string, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	js, ok := meta["config"]
-	if !ok {
-		return nil, nil, fmt.Errorf("%s: no model config in the metadata (not a checkpoint of this program?)", path)
-	}
-	cfg, err := ParseConfig(js)
-	if err != nil {
-		return nil, nil, fmt.Errorf("%s: %v", path, err)
-	}
-	m, err := New[float32](cfg, nil)
-	if err != nil {
-		return nil, nil, fmt.Errorf("%s: %v", path, err)
-	}
-	err = SetTensors(m.Params(), "", tensors, weights)
-	if err == nil {
-		err = CheckNoExtra(m.Params(), tensors, "")
-	}
+	m, err := fromTensors(tensors, meta)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %v", path, err)
 	}
 	return m, meta, nil
+}
+
+// Decode reads a checkpoint from safetensors bytes.
+func Decode(b []byte) (*Model[float32], map[string]string, error) {
+	tensors, meta, err := safetensors.Decode(b)
+	if err != nil {
+		return nil, nil, err
+	}
+	m, err := fromTensors(tensors, meta)
+	if err != nil {
+		return nil, nil, err
+	}
+	return m, meta, nil
+}
+
+func fromTensors(tensors map[string]safetensors.Tensor, meta map[string]string) (*Model[float32], error) {
+	js, ok := meta["config"]
+	if !ok {
+		return nil, fmt.Errorf("no model config in the metadata (not a checkpoint of this program?)")
+	}
+	cfg, err := ParseConfig(js)
+	if err != nil {
+		return nil, err
+	}
+	m, err := New[float32](cfg, nil)
+	if err != nil {
+		return nil, err
+	}
+	if err := SetTensors(m.Params(), "", tensors, weights); err != nil {
+		return nil, err
+	}
+	if err := CheckNoExtra(m.Params(), tensors, ""); err != nil {
+		return nil, err
+	}
+	return m, nil
 }

@@ -44,8 +44,6 @@ func (o Options) Validate() error {
 		return fmt.Errorf("save-every must not be negative (got %d)", o.SaveEvery)
 	case o.LogEvery < 1:
 		return fmt.Errorf("log-every must be positive (got %d)", o.LogEvery)
-	case o.Out == "":
-		return fmt.Errorf("no output directory")
 	}
 	return nil
 }

@@ -46,7 +46,7 @@ func New(opts Options, c *data.Corpus) (*Trainer, error) {
 	}
 	t := &Trainer{Opts: opts, Model: model, dataPCG: rand.NewPCG(opts.Seed, 2), negPCG: rand.NewPCG(opts.Seed, 3)}
 	t.adam = optim.NewAdam(model.Params(), opts.Config.LR)
-	return t, t.prepare(c)
+	return t, t.SetCorpus(c)
 }
 
 // Resume continues the run saved in dir on corpus c. The saved options are
@@ -66,21 +66,24 @@ func Resume(dir string, opts Options, c *data.Corpus) (*Trainer, error) {
 	if t.History, err = readMetrics(dir, t.Step); err != nil {
 		return nil, err
 	}
-	return t, t.prepare(c)
+	return t, t.SetCorpus(c)
 }
 
-func (t *Trainer) prepare(c *data.Corpus) error {
+// SetCorpus makes c (already loaded) the source of the following batches.
+func (t *Trainer) SetCorpus(c *data.Corpus) error {
 	cfg := t.Opts.Config
 	s, err := data.NewSampler(c, cfg.Window, t.Opts.SameSpeaker)
 	if err != nil {
 		return err
 	}
 	t.Sampler = s
-	t.dataRNG, t.negRNG = rand.New(t.dataPCG), rand.New(t.negPCG)
-	t.adam.Warmup, t.adam.Clip = t.Opts.Warmup, t.Opts.Clip
-	t.ws = t.Model.NewWorkspace(cfg.Batch, cfg.Window)
-	t.batch = make([]float32, cfg.Batch*cfg.Window)
-	return os.MkdirAll(t.Opts.Out, 0o755)
+	if t.ws == nil {
+		t.dataRNG, t.negRNG = rand.New(t.dataPCG), rand.New(t.negPCG)
+		t.adam.Warmup, t.adam.Clip = t.Opts.Warmup, t.Opts.Clip
+		t.ws = t.Model.NewWorkspace(cfg.Batch, cfg.Window)
+		t.batch = make([]float32, cfg.Batch*cfg.Window)
+	}
+	return nil
 }
 
 // Progress is what Run reports after every step.
@@ -97,6 +100,12 @@ type Progress struct {
 // an error before the update, and nothing is saved: the newest checkpoint
 // on disk stays the last good one.
 func (t *Trainer) Run(ctx context.Context, report func(Progress)) error {
+	if t.Opts.Out == "" {
+		return errors.New("no output directory")
+	}
+	if err := os.MkdirAll(t.Opts.Out, 0o755); err != nil {
+		return err
+	}
 	if err := writeMetrics(t.Opts.Out, t.History); err != nil {
 		return err
 	}
@@ -109,11 +118,10 @@ func (t *Trainer) Run(ctx context.Context, report func(Progress)) error {
 			}
 			return ErrInterrupted
 		}
-		met, norm := t.step()
-		if bad := !finite(met.Loss) || !finite(norm); bad {
-			return fmt.Errorf("step %d: loss %v, gradient norm %v: training stopped; %s", t.Step+1, met.Loss, norm, t.savedNote())
+		met, norm, err := t.TrainBatch()
+		if err != nil {
+			return fmt.Errorf("%v: training stopped; %s", err, t.savedNote())
 		}
-		t.Step++
 		acc.add(met, norm, t.adam.RateAt(t.Step))
 		if t.Step%t.Opts.LogEvery == 0 || t.Step == t.Opts.Steps {
 			rec := acc.record(t.Step, time.Since(start), t.Step-first)
@@ -134,21 +142,24 @@ func (t *Trainer) Run(ctx context.Context, report func(Progress)) error {
 	return t.checkpoint()
 }
 
-// step runs one batch forward and backward and applies Adam, unless the
-// loss or gradient is not finite.
-func (t *Trainer) step() (cpc.Metrics, float64) {
+// TrainBatch draws a batch, computes the loss and its gradient, and applies
+// Adam: one step. It returns the batch's metrics and gradient norm. A loss
+// or gradient that is not finite is an error naming the step, and then
+// the model is left unchanged.
+func (t *Trainer) TrainBatch() (cpc.Metrics, float64, error) {
 	t.Sampler.Fill(t.batch, t.dataRNG)
 	t.Model.ZeroGrad()
 	met := t.ws.Step(t.batch, t.Opts.Negatives, t.negRNG, true)
-	if !finite(met.Loss) {
-		return met, math.NaN()
+	norm := math.NaN()
+	if finite(met.Loss) {
+		norm = optim.GradNorm(t.Model.Params())
 	}
-	params := t.Model.Params()
-	norm := optim.GradNorm(params)
-	if finite(norm) {
-		t.adam.Update(params, norm)
+	if !finite(met.Loss) || !finite(norm) {
+		return met, norm, fmt.Errorf("step %d: loss %v, gradient norm %v", t.Step+1, met.Loss, norm)
 	}
-	return met, norm
+	t.adam.Update(t.Model.Params(), norm)
+	t.Step++
+	return met, norm, nil
 }
 
 // checkpoint saves the state and redraws the loss plot.
