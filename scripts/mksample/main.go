@@ -28,7 +28,7 @@ const (
 	frameLen  = 160             // one label per 160 samples (the encoder's stride)
 	minLen    = outRate * 8 / 5 // 1.6 s: a 20480-sample training window always fits
 	chapter   = 1
-	volume    = 45 // eSpeak's default 100 clips some voices after resampling; 45 gives speech at about -24 dBFS RMS
+	volume    = 45 // eSpeak's default 100 clips some voices before resampling; the level is set after it (see resample)
 	silence   = "sil"
 	testEvery = 5 // every 5th utterance of a speaker goes to test.txt
 )
@@ -75,7 +75,7 @@ type utt struct {
 
 func main() {
 	out := flag.String("out", "core/sample/corpus", "output directory")
-	budget := flag.Int("max-bytes", 7_500_000, "stop adding utterances before the corpus exceeds this many bytes")
+	budget := flag.Int("max-bytes", 7_950_000, "stop adding utterances before the corpus exceeds this many bytes")
 	minUtts := flag.Int("min-utts", 15, "fail unless every speaker gets at least this many utterances")
 	stride := flag.Int("stride", 10, "sentence offset between consecutive speakers")
 	isWorker := flag.Bool("worker", false, "internal: synthesise one gob-encoded request from stdin")
@@ -200,14 +200,17 @@ func frameLabels(phones []phone, inRate, n16 int) []string {
 	return labels
 }
 
-// resample converts to 16 kHz with sox's very-high-quality rate effect.
+// resample converts to 16 kHz with sox's very-high-quality rate effect and
+// normalises each utterance to a peak of -3 dBFS, which puts speech near
+// LibriSpeech's level (about -23 dBFS RMS); quieter input makes the encoder's
+// first features nearly constant and slows the start of training.
 // -D turns off dither: its noise would cost FLAC bits and tie the output to
 // sox's random generator, while plain rounding is far below the
 // synthesiser's own noise floor.
 func resample(pcm []int16, inRate int) ([]int16, error) {
 	raw := []string{"-t", "raw", "-e", "signed", "-b", "16", "-c", "1", "-L"}
 	args := append([]string{"-D", "-V2"}, raw...)
-	args = append(append(append(args, "-r", fmt.Sprint(inRate), "-"), raw...), "-r", fmt.Sprint(outRate), "-", "rate", "-v")
+	args = append(append(append(args, "-r", fmt.Sprint(inRate), "-"), raw...), "-r", fmt.Sprint(outRate), "-", "rate", "-v", "gain", "-n", "-3")
 	var in bytes.Buffer
 	binary.Write(&in, binary.LittleEndian, pcm)
 	b, err := pipe("sox", args, in.Bytes())
