@@ -54,10 +54,12 @@ class CPC(nn.Module):
         """InfoNCE with every other position of the batch as negatives."""
         z, c = self.forward(x)
         B, T, C = z.shape
+        # Time-major once, so every k's rows are contiguous views.
+        z, c = z.transpose(0, 1).contiguous(), c.transpose(0, 1).contiguous()
         total, count = 0.0, 0
         for k in range(1, self.cfg["prediction_steps"] + 1):
-            pred = self.predictors[k - 1](c[:, : T - k]).transpose(0, 1).reshape(-1, C)
-            cand = z[:, k:].transpose(0, 1).reshape(-1, C)
+            pred = self.predictors[k - 1](c[: T - k].reshape(-1, c.shape[2]))
+            cand = z[k:].reshape(-1, C)
             scores = pred @ cand.t()
             target = torch.arange(scores.shape[0])
             total = total + nn.functional.cross_entropy(scores, target, reduction="sum")

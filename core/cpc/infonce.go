@@ -2,6 +2,7 @@ package cpc
 
 import (
 	"math/rand/v2"
+	"time"
 
 	"github.com/gocpc/cpc/core/nn"
 )
@@ -28,6 +29,7 @@ func newNCEScratch[T nn.Float](rows int) nceScratch[T] {
 // infoNCE adds step k's loss and accuracy to met and, with backward, the
 // gradient of scale·(sum of row losses) to dpred's block k and to dz.
 func (w *Workspace[T]) infoNCE(k, neg int, rng *rand.Rand, scale float64, backward bool, met *Metrics) {
+	t := time.Now()
 	C, K, B := w.m.Config.Channels, w.m.Config.Predict, w.batch
 	rows := (w.frames - k) * B
 	first, ncand := k*B, rows // candidate rows of z
@@ -38,6 +40,7 @@ func (w *Workspace[T]) infoNCE(k, neg int, rng *rand.Rand, scale float64, backwa
 	zc := w.z[first*C:]
 	s := w.nce.scores[:rows*ncand]
 	nn.Gemm(false, true, rows, ncand, C, 1, pred, K*C, zc, C, 0, s, ncand)
+	w.lap(ScoresMatmul, &t)
 
 	logits, width, posCol := s, ncand, func(i int) int { return i }
 	if neg > 0 {
@@ -58,6 +61,7 @@ func (w *Workspace[T]) infoNCE(k, neg int, rng *rand.Rand, scale float64, backwa
 	}
 	met.add(k, loss, correct, rows)
 	if !backward {
+		w.lap(LogSumExp, &t)
 		return
 	}
 	// d(lse − pos)/d logits = softmax − one-hot(positive).
@@ -71,9 +75,11 @@ func (w *Workspace[T]) infoNCE(k, neg int, rng *rand.Rand, scale float64, backwa
 			s[i/width*ncand+int(c)] += logits[i] // a row drawn twice gets both
 		}
 	}
+	w.lap(LogSumExp, &t)
 	a := T(scale)
 	nn.Gemm(false, false, rows, C, ncand, a, s, ncand, zc, C, 0, w.dpred[(k-1)*C:], K*C)
 	nn.Gemm(true, false, ncand, C, rows, a, s, ncand, pred, K*C, 1, w.dz[first*C:], C)
+	w.lap(InfoNCEBack, &t)
 }
 
 // gatherSampled draws neg candidate rows of z for each prediction row and

@@ -2,6 +2,7 @@ package cpc
 
 import (
 	"math/rand/v2"
+	"time"
 
 	"github.com/gocpc/cpc/core/nn"
 )
@@ -25,6 +26,10 @@ type Workspace[T nn.Float] struct {
 	pred, dpred    []T   // [T, B, K·C]: predictions of step k in column block k−1
 	gru            *nn.GRUCache[T]
 	nce            nceScratch[T]
+
+	// Times accumulates the time spent in each phase of Step; reset it
+	// by assigning the zero value.
+	Times [NumPhases]time.Duration
 }
 
 // NewWorkspace returns buffers for batches of batch windows of samples each.
@@ -61,6 +66,7 @@ func (w *Workspace[T]) Context() []T { return w.ctx }
 // Encode runs the encoder and the GRU on audio, B windows of the
 // workspace's length one after the other.
 func (w *Workspace[T]) Encode(audio []T) {
+	t := time.Now()
 	C, B, last := w.m.Config.Channels, w.batch, len(w.m.Convs)-1
 	for b := 0; b < B; b++ {
 		x, n := audio[b*w.samples:(b+1)*w.samples], w.samples
@@ -73,7 +79,9 @@ func (w *Workspace[T]) Encode(audio []T) {
 		w.m.Convs[last].Forward(x, n, w.z[b*C:], B*C)
 	}
 	nn.ReLUForward(w.frames*B, C, w.z, C)
+	w.lap(EncoderForward, &t)
 	w.m.GRU.Forward(w.z, w.ctx, w.gru)
+	w.lap(GRUForward, &t)
 }
 
 // encoderBackward propagates dz (consumed) down to the first layer's
@@ -108,9 +116,11 @@ func (w *Workspace[T]) Step(audio []T, neg int, rng *rand.Rand, backward bool) M
 	cfg := w.m.Config
 	C, H, K := cfg.Channels, cfg.Hidden, cfg.Predict
 	w.Encode(audio)
+	t := time.Now()
 	for k := 1; k <= K; k++ {
 		w.m.Predictors[k-1].Forward((w.frames-k)*w.batch, w.ctx, H, w.pred[(k-1)*C:], K*C)
 	}
+	w.lap(PredictorsForward, &t)
 	met := newMetrics(K)
 	if backward {
 		clear(w.dz)
@@ -122,6 +132,7 @@ func (w *Workspace[T]) Step(audio []T, neg int, rng *rand.Rand, backward bool) M
 	for k := 1; k <= K; k++ {
 		w.infoNCE(k, neg, rng, 1/float64(count), backward, &met)
 	}
+	t = time.Now()
 	met.finish()
 	if !backward {
 		return met
@@ -130,7 +141,10 @@ func (w *Workspace[T]) Step(audio []T, neg int, rng *rand.Rand, backward bool) M
 	for k := 1; k <= K; k++ {
 		w.m.Predictors[k-1].Backward((w.frames-k)*w.batch, w.ctx, H, w.dpred[(k-1)*C:], K*C, w.dctx)
 	}
+	w.lap(PredictorsBackward, &t)
 	w.m.GRU.Backward(w.z, w.ctx, w.dctx, w.dz, w.gru)
+	w.lap(GRUBackward, &t)
 	w.encoderBackward(audio)
+	w.lap(EncoderBackward, &t)
 	return met
 }

@@ -28,6 +28,26 @@ type Trainer struct {
 	ws              *cpc.Workspace[float32]
 	batch           []float32
 	saved           string // where the newest good checkpoint is, for errors
+	timing          Timing
+}
+
+// Timing is where TrainBatch's time went, accumulated over steps.
+type Timing struct {
+	Data, Optimizer time.Duration
+	Model           [cpc.NumPhases]time.Duration
+}
+
+// Timing returns the time spent since the last ResetTiming.
+func (t *Trainer) Timing() Timing {
+	tm := t.timing
+	tm.Model = t.ws.Times
+	return tm
+}
+
+// ResetTiming starts the accumulation of Timing afresh.
+func (t *Trainer) ResetTiming() {
+	t.timing = Timing{}
+	t.ws.Times = [cpc.NumPhases]time.Duration{}
 }
 
 // ErrInterrupted is returned by Run when its context is cancelled; the
@@ -36,14 +56,35 @@ var ErrInterrupted = errors.New("interrupted")
 
 // New starts a run from scratch on corpus c (already loaded).
 func New(opts Options, c *data.Corpus) (*Trainer, error) {
-	if err := opts.Validate(); err != nil {
-		return nil, err
-	}
-	// Independent streams from one seed: initial weights, batches, negatives.
-	model, err := cpc.New[float32](opts.Config, rand.New(rand.NewPCG(opts.Seed, 1)))
+	model, err := NewModel(opts)
 	if err != nil {
 		return nil, err
 	}
+	return NewFrom(opts, model, c)
+}
+
+// NewModel returns the freshly initialised model that New starts from.
+func NewModel(opts Options) (*cpc.Model[float32], error) {
+	if err := opts.Validate(); err != nil {
+		return nil, err
+	}
+	// Independent streams from one seed: initial weights (1), batches (2)
+	// and negatives (3).
+	return cpc.New[float32](opts.Config, rand.New(rand.NewPCG(opts.Seed, 1)))
+}
+
+// NewFrom starts a run at step 0 from the weights of model (a checkpoint
+// without optimizer state: Adam starts afresh), which must have the
+// architecture of opts.Config. The model takes opts.Config, so its next
+// checkpoint records the settings it was trained with.
+func NewFrom(opts Options, model *cpc.Model[float32], c *data.Corpus) (*Trainer, error) {
+	if err := opts.Validate(); err != nil {
+		return nil, err
+	}
+	if !opts.Config.SameArchitecture(model.Config) {
+		return nil, fmt.Errorf("config %s does not fit the model's %s", opts.Config.JSON(), model.Config.JSON())
+	}
+	model.Config = opts.Config
 	t := &Trainer{Opts: opts, Model: model, dataPCG: rand.NewPCG(opts.Seed, 2), negPCG: rand.NewPCG(opts.Seed, 3)}
 	t.adam = optim.NewAdam(model.Params(), opts.Config.LR)
 	return t, t.SetCorpus(c)
@@ -147,9 +188,13 @@ func (t *Trainer) Run(ctx context.Context, report func(Progress)) error {
 // or gradient that is not finite is an error naming the step, and then
 // the model is left unchanged.
 func (t *Trainer) TrainBatch() (cpc.Metrics, float64, error) {
+	start := time.Now()
 	t.Sampler.Fill(t.batch, t.dataRNG)
+	t.timing.Data += time.Since(start)
 	t.Model.ZeroGrad()
 	met := t.ws.Step(t.batch, t.Opts.Negatives, t.negRNG, true)
+	start = time.Now()
+	defer func() { t.timing.Optimizer += time.Since(start) }()
 	norm := math.NaN()
 	if finite(met.Loss) {
 		norm = optim.GradNorm(t.Model.Params())

@@ -1,0 +1,34 @@
+package cpc
+
+// StepFLOPs counts the floating-point operations of one training step
+// (forward and backward) on batch windows of samples each, with negatives
+// from the whole batch: 2·m·n·k for every matrix product of the step, which
+// is where all but a fraction of a percent of the work is. A backward pass
+// costs two products of its forward's size (input and weight gradient),
+// except the first convolution, whose input needs no gradient.
+//
+//	convolution l:   T_l · C_out · (K_l · C_in)         per window
+//	GRU:             T·B · 3H · C  (input)  +  T·B · 3H · H  (recurrent)
+//	predictor k:     (T−k)·B · C · H
+//	InfoNCE at k:    ((T−k)·B)² · C
+func (c Config) StepFLOPs(batch, samples int) float64 {
+	var f float64
+	n, in := samples, 1
+	for i, k := range c.Kernels {
+		n = (n-k)/c.Strides[i] + 1
+		fwd := 2 * float64(batch) * float64(n) * float64(c.Channels) * float64(k*in)
+		f += fwd * 2 // forward and weight gradient
+		if i > 0 {
+			f += fwd // input gradient
+		}
+		in = c.Channels
+	}
+	rows := float64(n * batch)
+	f += 3 * 2 * rows * float64(3*c.Hidden) * float64(c.Channels+c.Hidden)
+	for k := 1; k <= c.Predict; k++ {
+		r := float64((n - k) * batch)
+		f += 3 * 2 * r * float64(c.Channels) * float64(c.Hidden)
+		f += 3 * 2 * r * r * float64(c.Channels)
+	}
+	return f
+}
