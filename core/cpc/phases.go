@@ -10,9 +10,9 @@ const (
 	EncoderForward Phase = iota
 	GRUForward
 	PredictorsForward
-	ScoresMatmul  // InfoNCE: score matrices
-	LogSumExp     // InfoNCE: log-sum-exp, softmax, accuracy
-	InfoNCEBack   // InfoNCE: gradients of predictions and candidates
+	ScoresMatmul // InfoNCE: score matrices
+	LogSumExp    // InfoNCE: log-sum-exp, softmax, accuracy
+	InfoNCEBack  // InfoNCE: gradients of predictions and candidates
 	PredictorsBackward
 	GRUBackward
 	EncoderBackward
