@@ -126,6 +126,13 @@ func newMetrics(k int) Metrics {
 	return Metrics{LossK: make([]float64, k), AccK: make([]float64, k), counts: make([]int, k)}
 }
 
+func (m *Metrics) reset() {
+	m.Loss, m.Accuracy = 0, 0
+	clear(m.LossK)
+	clear(m.AccK)
+	clear(m.counts)
+}
+
 func (m *Metrics) add(k int, loss float64, correct, n int) {
 	m.LossK[k-1], m.AccK[k-1], m.counts[k-1] = loss, float64(correct), n
 }

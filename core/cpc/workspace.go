@@ -26,6 +26,7 @@ type Workspace[T nn.Float] struct {
 	pred, dpred    []T   // [T, B, K·C]: predictions of step k in column block k−1
 	gru            *nn.GRUCache[T]
 	nce            nceScratch[T]
+	met            Metrics
 
 	// Times accumulates the time spent in each phase of Step; reset it
 	// by assigning the zero value.
@@ -51,6 +52,7 @@ func (m *Model[T]) NewWorkspace(batch, samples int) *Workspace[T] {
 	w.pred, w.dpred = make([]T, rows*cfg.Predict*cfg.Channels), make([]T, rows*cfg.Predict*cfg.Channels)
 	w.gru = m.GRU.NewCache(w.frames, batch)
 	w.nce = newNCEScratch[T](rows)
+	w.met = newMetrics(cfg.Predict)
 	return w
 }
 
@@ -111,7 +113,8 @@ func (w *Workspace[T]) encoderBackward(audio []T) {
 // Step computes the InfoNCE loss of one batch (B windows, back to back in
 // audio) and, if backward is set, adds its gradient to the parameters'.
 // neg is the number of sampled negatives per prediction, or 0 for every
-// other position of the batch; rng draws them.
+// other position of the batch; rng draws them. The per-k slices of the
+// result belong to the workspace and change with the next Step.
 func (w *Workspace[T]) Step(audio []T, neg int, rng *rand.Rand, backward bool) Metrics {
 	cfg := w.m.Config
 	C, H, K := cfg.Channels, cfg.Hidden, cfg.Predict
@@ -121,7 +124,8 @@ func (w *Workspace[T]) Step(audio []T, neg int, rng *rand.Rand, backward bool) M
 		w.m.Predictors[k-1].Forward((w.frames-k)*w.batch, w.ctx, H, w.pred[(k-1)*C:], K*C)
 	}
 	w.lap(PredictorsForward, &t)
-	met := newMetrics(K)
+	met := &w.met
+	met.reset()
 	if backward {
 		clear(w.dz)
 	}
@@ -130,12 +134,12 @@ func (w *Workspace[T]) Step(audio []T, neg int, rng *rand.Rand, backward bool) M
 		count += (w.frames - k) * w.batch
 	}
 	for k := 1; k <= K; k++ {
-		w.infoNCE(k, neg, rng, 1/float64(count), backward, &met)
+		w.infoNCE(k, neg, rng, 1/float64(count), backward, met)
 	}
 	t = time.Now()
 	met.finish()
 	if !backward {
-		return met
+		return *met
 	}
 	clear(w.dctx)
 	for k := 1; k <= K; k++ {
@@ -146,5 +150,5 @@ func (w *Workspace[T]) Step(audio []T, neg int, rng *rand.Rand, backward bool) M
 	w.lap(GRUBackward, &t)
 	w.encoderBackward(audio)
 	w.lap(EncoderBackward, &t)
-	return met
+	return *met
 }
