@@ -16,7 +16,7 @@ run: build
 deps:
 	scripts/deps.sh
 
-test: deps vet test-native test-noasm test-arm64 test-wasm
+test: deps vet test-native test-noasm test-arm64 test-wasm test-browser
 
 vet:
 	$(GO) vet ./...
@@ -34,7 +34,24 @@ test-arm64:
 	GOARCH=arm64 $(GO) test -count=1 -exec qemu-aarch64 ./asm/... ./core/nn/...
 
 test-wasm:
-	GOOS=js GOARCH=wasm $(GO) test -count=1 -exec "$(WASMEXEC)" ./asm/... ./core/nn/... ./core/cpc/... ./core/audio/... ./core/npy/... ./core/safetensors/...
+	GOOS=js GOARCH=wasm $(GO) test -count=1 -exec "$(WASMEXEC)" ./asm/... ./core/nn/... ./core/cpc/... ./core/audio/... ./core/npy/... ./core/safetensors/... ./core/pca/... ./wasm/...
+
+# The browser demo: the wasm module, beside the wasm_exec.js of the Go that
+# built it, in www/build/ (not committed).
+.PHONY: wasm serve test-browser
+wasm:
+	GOOS=js GOARCH=wasm $(GO) build -o www/build/cpc.wasm ./wasm/browser
+	cp "$$($(GO) env GOROOT)/lib/wasm/wasm_exec.js" www/build/
+
+# Serves the demo page at http://127.0.0.1:8080/.
+serve: build wasm
+	$(BIN) serve
+
+# Drives the demo page in headless Chromium (Debian's chromium): loads the
+# sample, trains, exports the checkpoint and checks it against native code.
+test-browser:
+	$(GO) vet -tags browser ./cmd/cpc
+	$(GO) test -count=1 -tags browser -run Browser ./cmd/cpc
 
 bench-kernels:
 	$(GO) run ./bench/kernels

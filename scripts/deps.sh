@@ -2,13 +2,15 @@
 # Installs what `make test` needs on a fresh Debian machine, skipping what is
 # already there: qemu-user (arm64 kernels under emulation), Debian's python3
 # with numpy and torch (the PyTorch compatibility check and the benchmark
-# anchors). Run as root, or with sudo available.
+# anchors), chromium (the browser demo's end-to-end test). Run as root, or
+# with sudo available.
 set -euo pipefail
 
 need=()
 command -v qemu-aarch64 >/dev/null || need+=(qemu-user)
 /usr/bin/python3 -c 'import numpy' 2>/dev/null || need+=(python3-numpy)
 /usr/bin/python3 -c 'import torch' 2>/dev/null || need+=(python3-torch)
+command -v chromium >/dev/null || need+=(chromium)
 [ ${#need[@]} -eq 0 ] && exit 0
 
 echo "installing: ${need[*]}"

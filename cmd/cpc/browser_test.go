@@ -1,0 +1,308 @@
+//go:build browser
+
+// The demo page end to end, in headless Chromium: make test-browser.
+
+package main
+
+import (
+	"context"
+	"encoding/base64"
+	"fmt"
+	"io/fs"
+	"math"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/gocpc/cpc/core/audio"
+	"github.com/gocpc/cpc/core/cpc"
+	"github.com/gocpc/cpc/core/data"
+	"github.com/gocpc/cpc/core/sample"
+	"github.com/gocpc/cpc/core/train"
+)
+
+// chromium returns Debian's chromium, or skips the test; under CI a
+// missing browser is a failure.
+func chromium(t *testing.T) string {
+	t.Helper()
+	path, err := exec.LookPath("chromium")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("chromium is required (make deps): %v", err)
+		}
+		t.Skipf("chromium not installed (make deps installs it): %v", err)
+	}
+	return path
+}
+
+// buildWasm builds the module and copies the wasm_exec.js of the same Go
+// beside it, as make wasm does, into a fresh directory.
+func buildWasm(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	build := exec.Command("go", "build", "-o", filepath.Join(dir, "cpc.wasm"), "github.com/gocpc/cpc/wasm/browser")
+	build.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("building the wasm module: %v\n%s", err, out)
+	}
+	root, err := exec.Command("go", "env", "GOROOT").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	js, err := os.ReadFile(filepath.Join(strings.TrimSpace(string(root)), "lib", "wasm", "wasm_exec.js"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "wasm_exec.js"), js, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// pretrained returns a checkpoint of the small model after 80 native steps
+// at the paper's window and batch with lr 1e-3, as TestTrainEmbedAndPyTorch
+// trains. From scratch this encoder's loss sits at log N for tens of steps
+// (longer with the small windows the browser can afford); past that
+// plateau, 30 browser steps show the loss fall.
+func pretrained(t *testing.T, dir string) string {
+	t.Helper()
+	c, err := data.Scan(sample.FS, nil)
+	if err == nil {
+		err = c.Load(sample.FS)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, _ := cpc.Preset("small")
+	cfg.LR = 1e-3
+	tr, err := train.New(train.Options{Config: cfg, Seed: 1, LogEvery: 1}, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 80 {
+		if _, _, err := tr.TrainBatch(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p := filepath.Join(dir, "pretrained.safetensors")
+	if err := tr.Model.Save(p, map[string]string{"step": "80"}); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+type page struct {
+	t   *testing.T
+	ctx context.Context
+}
+
+// eval runs a script, awaiting the promise it may return.
+func eval[T any](p page, script string) T {
+	p.t.Helper()
+	v, err := chromedp.Run(p.ctx, chromedp.Evaluate[T](script, chromedp.EvalAwaitPromise))
+	if err != nil {
+		p.t.Fatalf("%s: %v", script, err)
+	}
+	return v
+}
+
+func (p page) do(actions ...chromedp.Action[chromedp.Void]) {
+	p.t.Helper()
+	if err := chromedp.Do(p.ctx, actions...); err != nil {
+		p.t.Fatal(err)
+	}
+}
+
+type status struct {
+	State       string
+	Step        int
+	Loss        float64
+	Accuracy    float64
+	StepsPerSec float64
+	Kernel      string
+}
+
+// TestBrowser loads the page, trains on the sample, continues a natively
+// trained checkpoint, exports it and checks that native code embeds a file
+// exactly as the page does with it.
+func TestBrowser(t *testing.T) {
+	exe := chromium(t)
+	dir := t.TempDir()
+	start := time.Now()
+	h, err := pageHandler(filepath.Join("..", "..", "www"), buildWasm(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	checkpoint := pretrained(t, dir)
+	t.Logf("wasm build and native pretraining: %v", time.Since(start).Round(time.Second))
+
+	alloc, cancel := chromedp.NewExecAllocator(context.Background(),
+		chromedp.ExecPath(exe), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
+		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(filepath.Join(dir, "profile")), chromedp.WindowSize(1400, 1000))
+	defer cancel()
+	ctx, cancel := chromedp.NewContext(alloc)
+	defer cancel()
+	ctx, cancel = context.WithTimeout(ctx, 8*time.Minute)
+	defer cancel()
+	p := page{t, ctx}
+
+	var mu sync.Mutex
+	var console []string
+	messages := chromedp.Console(ctx)
+	go func() {
+		for m, err := range messages {
+			if err != nil {
+				return
+			}
+			if m.Type == chromedp.ConsoleError || m.IsException() {
+				mu.Lock()
+				console = append(console, m.String())
+				mu.Unlock()
+			}
+		}
+	}()
+	defer func() {
+		mu.Lock()
+		defer mu.Unlock()
+		if len(console) > 0 {
+			t.Errorf("console errors:\n%s", strings.Join(console, "\n"))
+		}
+		if shot := os.Getenv("CPC_SCREENSHOT"); shot != "" {
+			if png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)); err == nil {
+				os.WriteFile(shot, png, 0o644)
+			}
+		}
+	}()
+
+	p.do(chromedp.Navigate(srv.URL))
+	eval[any](p, `cpcDemo.ready()`)
+	if s := eval[status](p, `cpcDemo.status()`); s.State != "idle" || s.Kernel != "generic" {
+		t.Fatalf("after start-up: %+v", s)
+	}
+	start = time.Now()
+	if n := eval[int](p, `cpcDemo.loadSample()`); n != 180 {
+		t.Fatalf("the sample has %d utterances, want 180", n)
+	}
+	if rows := eval[int](p, `document.querySelectorAll('#utterances tbody tr').length`); rows != 180 {
+		t.Fatalf("the list shows %d utterances", rows)
+	}
+	t.Logf("loading the sample: %v", time.Since(start).Round(time.Second))
+
+	// The settings a person would pick for a quick run in a browser.
+	p.do(chromedp.SetValue("#window", "4096"), chromedp.SetValue("#batch", "4"), chromedp.SetValue("#lr", "0.001"))
+	start = time.Now()
+	if s := eval[status](p, `cpcDemo.train(1)`); s.Step != 1 || s.State != "idle" || !(s.Loss > 0) || !(s.StepsPerSec > 0) {
+		t.Fatalf("after a step from scratch: %+v", s)
+	}
+	t.Logf("a step from scratch, and the embedding plot: %v", time.Since(start).Round(100*time.Millisecond))
+
+	badFiles(p, dir)
+
+	// Continue the checkpoint, as a person imports one.
+	p.do(chromedp.SetUploadFiles("#import-file", []string{checkpoint}))
+	eval[bool](p, `new Promise(ok => { const t = setInterval(() => {
+		if (cpcDemo.status().step === 80 && cpcDemo.status().state === 'idle') { clearInterval(t); ok(true); } }, 50); })`)
+	start = time.Now()
+	if s := eval[status](p, `cpcDemo.train(30)`); s.Step != 110 {
+		t.Fatalf("after 30 more steps: %+v", s)
+	}
+	t.Logf("30 steps and the plot: %v", time.Since(start).Round(time.Second))
+	losses := eval[[]float64](p, `cpcDemo.history().map(h => h.loss)`)
+	if len(losses) != 30 {
+		t.Fatalf("%d steps in the history, want 30", len(losses))
+	}
+	first, last := mean(losses[:10]), mean(losses[20:])
+	t.Logf("loss: %.4f over the first 10 steps, %.4f over the last 10", first, last)
+	if !(last < first-0.03) {
+		t.Errorf("the loss did not fall: %.4f over the first 10 steps, %.4f over the last 10", first, last)
+	}
+	if n := eval[int](p, `document.querySelectorAll('#legend span').length`); n != 12 {
+		t.Errorf("the embedding plot shows %d speakers, want 12", n)
+	}
+
+	compareEmbeddings(p, dir, "100/1/100-1-0000.flac")
+}
+
+// badFiles adds files that cannot be used: the page says why, and the
+// session goes on.
+func badFiles(p page, dir string) {
+	p.t.Helper()
+	junk := filepath.Join(dir, "notes.wav")
+	short := filepath.Join(dir, "click.wav")
+	if err := os.WriteFile(junk, []byte("these are not samples"), 0o644); err != nil {
+		p.t.Fatal(err)
+	}
+	if err := os.WriteFile(short, audio.EncodeWAV16(make([]float32, 100), 16000), 0o644); err != nil {
+		p.t.Fatal(err)
+	}
+	p.do(chromedp.SetUploadFiles("#add-files", []string{junk, short}))
+	errs := eval[[]string](p, `new Promise(ok => { const t = setInterval(() => {
+		const e = [...document.querySelectorAll('#errors div span')].map(s => s.textContent);
+		if (e.length >= 2) { clearInterval(t); ok(e); } }, 50); })`)
+	if !strings.Contains(errs[0], "notes.wav") || !strings.Contains(errs[0], "cannot decode") ||
+		!strings.Contains(errs[1], "click") || !strings.Contains(errs[1], "too short") {
+		p.t.Errorf("errors shown: %q", errs)
+	}
+	p.do(chromedp.Click("#errors button"), chromedp.Click("#errors button"))
+}
+
+// compareEmbeddings exports the checkpoint from the page and checks that
+// cpc embed gives the c_t the page computes for the same file.
+func compareEmbeddings(p page, dir, file string) {
+	p.t.Helper()
+	b64 := eval[string](p, `cpcDemo.exportCheckpoint().then(b => {
+		let s = '';
+		for (let i = 0; i < b.length; i += 0x8000) s += String.fromCharCode(...b.subarray(i, i + 0x8000));
+		return btoa(s); })`)
+	b, err := base64.StdEncoding.DecodeString(b64)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	model := filepath.Join(dir, "model.safetensors")
+	if err := os.WriteFile(model, b, 0o644); err != nil {
+		p.t.Fatal(err)
+	}
+	if _, meta, err := cpc.Load(model); err != nil || meta["step"] != "110" {
+		p.t.Fatalf("the exported checkpoint: step %q, %v", meta["step"], err)
+	}
+	flac, err := fs.ReadFile(sample.FS, file)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	local := filepath.Join(dir, filepath.Base(file))
+	if err := os.WriteFile(local, flac, 0o644); err != nil {
+		p.t.Fatal(err)
+	}
+	npy := filepath.Join(dir, "native.npy")
+	if code, stderr := cli("embed", "--model", model, "--out", npy, local); code != 0 {
+		p.t.Fatalf("cpc embed exited %d: %s", code, stderr)
+	}
+	shape, native := readNpy(p.t, npy)
+
+	type embedding struct {
+		Frames, Dim int
+		Data        []float32
+	}
+	web := eval[embedding](p, fmt.Sprintf(`cpcDemo.embed(%q)`, file))
+	if len(shape) != 2 || shape[0] != web.Frames || shape[1] != web.Dim || len(web.Data) != len(native) {
+		p.t.Fatalf("native shape %v, the page's %d×%d", shape, web.Frames, web.Dim)
+	}
+	worst := 0.0
+	for i := range native {
+		worst = max(worst, math.Abs(float64(native[i]-web.Data[i])))
+	}
+	if worst > 1e-4 {
+		p.t.Errorf("c_t from the page and from cpc embed differ by up to %g", worst)
+	}
+}
