@@ -15,6 +15,7 @@ import (
 	"github.com/gocpc/cpc/core/audio"
 	"github.com/gocpc/cpc/core/cpc"
 	"github.com/gocpc/cpc/core/npy"
+	"github.com/gocpc/cpc/core/plot"
 	"github.com/gocpc/cpc/core/sample"
 	"github.com/gocpc/cpc/core/train"
 )
@@ -90,7 +91,7 @@ func TestTrainEmbedAndPyTorch(t *testing.T) {
 	if !(last < first-0.05) {
 		t.Fatalf("loss did not fall: %.4f over the first 10 steps, %.4f over the last 10", first, last)
 	}
-	if st, err := os.Stat(filepath.Join(out, train.PlotFile)); err != nil || st.Size() < 1000 {
+	if st, err := os.Stat(filepath.Join(out, plot.LossFile)); err != nil || st.Size() < 1000 {
 		t.Fatalf("loss.png: %v", err)
 	}
 

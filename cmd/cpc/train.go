@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"syscall"
@@ -16,6 +17,7 @@ import (
 	"github.com/gocpc/cpc/asm"
 	"github.com/gocpc/cpc/core/cpc"
 	"github.com/gocpc/cpc/core/data"
+	"github.com/gocpc/cpc/core/plot"
 	"github.com/gocpc/cpc/core/sample"
 	"github.com/gocpc/cpc/core/train"
 )
@@ -111,6 +113,7 @@ func runTrain(args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	t.Plot = plot.Loss
 	printSummary(stderr, t, corpus, where, *threads)
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -133,7 +136,7 @@ func runTrain(args []string, stderr io.Writer) error {
 		}
 		fmt.Fprintln(stderr)
 	}
-	fmt.Fprintf(stderr, "done: step %d; %s, %s, %s in %s\n", t.Step, cpc.ModelFile, train.MetricsFile, train.PlotFile, t.Opts.Out)
+	fmt.Fprintf(stderr, "done: step %d; %s, %s, %s in %s\n", t.Step, cpc.ModelFile, train.MetricsFile, plot.LossFile, t.Opts.Out)
 	return nil
 }
 
@@ -157,20 +160,12 @@ func parseNegatives(s string) (int, error) {
 // loadCorpus scans and decodes the corpus at dir (the bundled sample if
 // dir is empty), keeping the utterances of split if given.
 func loadCorpus(dir, split string) (*data.Corpus, string, error) {
-	fsys, where := sample.FS, "the bundled sample"
-	if dir != "" {
-		st, err := os.Stat(dir)
-		if err != nil {
-			return nil, "", fmt.Errorf("corpus: %v", err)
-		}
-		if !st.IsDir() {
-			return nil, "", fmt.Errorf("corpus %s is not a directory", dir)
-		}
-		fsys, where = os.DirFS(dir), dir
+	fsys, where, err := openCorpus(dir)
+	if err != nil {
+		return nil, "", err
 	}
 	var ids []string
 	if split != "" {
-		var err error
 		if ids, err = readSplit(fsys, split); err != nil {
 			return nil, "", err
 		}
@@ -185,12 +180,35 @@ func loadCorpus(dir, split string) (*data.Corpus, string, error) {
 	return c, where, nil
 }
 
+// openCorpus returns the corpus directory dir, or the bundled sample if
+// dir is empty, and how to name it.
+func openCorpus(dir string) (fs.FS, string, error) {
+	if dir == "" {
+		return sample.FS, "the bundled sample", nil
+	}
+	st, err := os.Stat(dir)
+	if err != nil {
+		return nil, "", fmt.Errorf("corpus: %v", err)
+	}
+	if !st.IsDir() {
+		return nil, "", fmt.Errorf("corpus %s is not a directory", dir)
+	}
+	return os.DirFS(dir), dir, nil
+}
+
+// dataFile locates a file given as a path or as a name inside the corpus:
+// the file system holding it and its name there.
+func dataFile(corpus fs.FS, name string) (fs.FS, string) {
+	if _, err := os.Stat(name); err == nil {
+		return os.DirFS(filepath.Dir(name)), filepath.Base(name)
+	}
+	return corpus, name
+}
+
 // readSplit reads a split file given as a path or as a name in the corpus.
 func readSplit(corpus fs.FS, name string) ([]string, error) {
-	if _, err := os.Stat(name); err == nil {
-		return data.ReadSplit(os.DirFS("."), name)
-	}
-	ids, err := data.ReadSplit(corpus, name)
+	fsys, file := dataFile(corpus, name)
+	ids, err := data.ReadSplit(fsys, file)
 	if err != nil {
 		return nil, fmt.Errorf("split %s: %v", name, err)
 	}

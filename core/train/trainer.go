@@ -22,6 +22,10 @@ type Trainer struct {
 	Sampler *data.Sampler
 	History []Record // every metrics line of the run, resumed ones included
 
+	// Plot, if set, redraws charts of History into the output directory
+	// at every checkpoint.
+	Plot func(history []Record, dir string) error
+
 	adam            *optim.Adam
 	dataPCG, negPCG *rand.PCG // their states are saved
 	dataRNG, negRNG *rand.Rand
@@ -207,13 +211,16 @@ func (t *Trainer) TrainBatch() (cpc.Metrics, float64, error) {
 	return met, norm, nil
 }
 
-// checkpoint saves the state and redraws the loss plot.
+// checkpoint saves the state and redraws the plots.
 func (t *Trainer) checkpoint() error {
 	if err := t.save(); err != nil {
 		return err
 	}
 	t.saved = fmt.Sprintf("the checkpoint of step %d in %s is kept", t.Step, t.Opts.Out)
-	return Plot(t.History, t.Opts.Out)
+	if t.Plot == nil {
+		return nil
+	}
+	return t.Plot(t.History, t.Opts.Out)
 }
 
 func (t *Trainer) savedNote() string {

@@ -1,10 +1,13 @@
-package train
+// Package plot draws training curves as PNG files. It stays out of the
+// trainer so the browser's build does not carry the plotting library.
+package plot
 
 import (
 	"bytes"
 	"path/filepath"
 
 	"github.com/gocpc/cpc/core/atomicfile"
+	"github.com/gocpc/cpc/core/train"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -13,11 +16,12 @@ import (
 	"gonum.org/v1/plot/vg/vgimg"
 )
 
-// PlotFile is the loss and accuracy chart, redrawn at every checkpoint.
-const PlotFile = "loss.png"
+// LossFile is the loss and accuracy chart, redrawn at every checkpoint.
+const LossFile = "loss.png"
 
-// Plot draws InfoNCE loss and accuracy against step, one above the other.
-func Plot(recs []Record, dir string) error {
+// Loss draws InfoNCE loss and accuracy against step, one above the other,
+// into dir/loss.png.
+func Loss(recs []train.Record, dir string) error {
 	loss, acc := make(plotter.XYs, len(recs)), make(plotter.XYs, len(recs))
 	for i, r := range recs {
 		loss[i] = plotter.XY{X: float64(r.Step), Y: r.Loss}
@@ -38,7 +42,7 @@ func Plot(recs []Record, dir string) error {
 	canvases := plot.Align([][]*plot.Plot{{top}, {bottom}}, tiles, dc)
 	top.Draw(canvases[0][0])
 	bottom.Draw(canvases[1][0])
-	return writePNG(img, filepath.Join(dir, PlotFile))
+	return writePNG(img, filepath.Join(dir, LossFile))
 }
 
 func linePlot(title, ylabel string, xy plotter.XYs) (*plot.Plot, error) {
