@@ -1,10 +1,21 @@
 // Package asm holds the numeric kernels the CPC step spends its time in:
-// single-precision matrix multiply (Sgemm) and row-wise log-sum-exp/softmax.
+// single-precision matrix multiply (Sgemm) and row-wise log-sum-exp and
+// softmax.
 //
-// Every kernel has a pure-Go twin, which is what runs where no assembly
-// exists and is also the oracle in tests. The float64 kernels (Dgemm,
-// DLogSumExp, DSoftmax) are plain reference implementations: the model code
-// runs on them in its float64 gradient checks.
+// Every kernel has a pure-Go twin (kernels_generic.go), which is what
+// runs where no assembly exists (js/wasm, other GOARCHes, -tags noasm)
+// and is the "generic" path. The assembly paths are "avx2" (with FMA) and
+// "avx512" on amd64 and "neon" on arm64; one is chosen at start-up from
+// the CPU's features, and CPC_KERNEL or Use forces another (see Use,
+// UseEnv, Paths). The float64 kernels (Dgemm, DLogSumExp, DSoftmax) are
+// plain reference implementations: the tests compare every path with
+// them, and the model code runs its float64 gradient checks on them.
+//
+// Sgemm packs op(A) and op(B) into panels and runs a register-blocked
+// microkernel over them (sgemm_packed.go). Large products are split over
+// GOMAXPROCS goroutines by blocks of C, never along k, so every element
+// of C is computed the same way whatever the number of threads: results
+// are bit-identical run to run and across thread counts.
 //
 // Matrices are row-major with explicit leading dimensions, as in BLAS.
 package asm

@@ -1,29 +1,35 @@
 """OpenBLAS (through numpy) and numpy/scipy log-sum-exp anchors for the
-kernels benchmark. Reads the gemm shapes as JSON on stdin, prints one
-result per line: "gemm <shape> <threads> <GFLOP/s>", "lse <kernel> <col>
-<1e9 elements/s>" and "core <name>" / "config <text>"."""
-import ctypes, json, os, statistics, sys, time
+kernels benchmark, run as a server so that the Go program can take the
+anchors' repetitions in turn with its own.
+
+argv: least seconds per repetition. Prints "core <OpenBLAS core>" and
+"config <OpenBLAS config> <library>", then answers each request line on
+stdin (JSON) with one line, the mean seconds per call of one repetition
+(by the process's CPU clock if "cpu_clock" is true):
+{"op": "gemm", "transA", "transB", "m", "n", "k", "threads",
+"cpu_clock"}: np.matmul;
+{"op": "lse", "kernel": "LogSumExp" or "Softmax", "impl": "numpy" or
+"scipy", "cpu_clock"}: on 1024 rows of 1024 in [-20, 20);
+{"op": "impls"}: the lse implementations available, space-separated."""
+import ctypes, json, sys, time
 import numpy as np
 
-reps, mintime = int(sys.argv[1]), float(sys.argv[2])
-threads = [int(t) for t in sys.argv[3].split(",")]
-do_lse = sys.argv[4] == "1"
+mintime = float(sys.argv[1])
 
 
-def median(f):
-    f()
-    per = []
-    for _ in range(reps):
-        n, start = 0, time.perf_counter()
-        while n == 0 or time.perf_counter() - start < mintime:
-            f()
-            n += 1
-        per.append((time.perf_counter() - start) / n)
-    return statistics.median(per)
+def rep(f, cpu_clock):
+    """Mean seconds per call over at least mintime of wall time, by the
+    process's CPU clock if cpu_clock (asked for one-thread runs)."""
+    clock = time.process_time if cpu_clock else time.perf_counter
+    n, start, t0 = 0, time.perf_counter(), clock()
+    while n == 0 or time.perf_counter() - start < mintime:
+        f()
+        n += 1
+    return (clock() - t0) / n
 
 
 def openblas():
-    """The OpenBLAS that numpy loaded, found in this process's maps."""
+    """The OpenBLAS library numpy loaded, found in this process's maps."""
     for line in open("/proc/self/maps"):
         path = line.split()[-1]
         if "openblas" in path and ".so" in path:
@@ -31,46 +37,64 @@ def openblas():
             lib.openblas_get_corename.restype = ctypes.c_char_p
             lib.openblas_get_config.restype = ctypes.c_char_p
             return lib, path
-    return None, None
+    sys.exit("numpy is not using OpenBLAS (install libopenblas0-pthread)")
 
 
 lib, path = openblas()
-if lib is None:
-    print("config numpy is not using OpenBLAS (install libopenblas0-pthread)")
-    sys.exit(0)
 print("core", lib.openblas_get_corename().decode())
-print("config", lib.openblas_get_config().decode(), path)
-
+print("config", lib.openblas_get_config().decode(), path, flush=True)
 rng = np.random.default_rng(1)
-for s in json.load(sys.stdin):
-    ar, ac = (s["k"], s["m"]) if s["transA"] else (s["m"], s["k"])
-    br, bc = (s["n"], s["k"]) if s["transB"] else (s["k"], s["n"])
-    a = rng.uniform(-1, 1, (ar, ac)).astype(np.float32)
-    b = rng.uniform(-1, 1, (br, bc)).astype(np.float32)
-    opa = a.T if s["transA"] else a
-    opb = b.T if s["transB"] else b
-    c = np.empty((s["m"], s["n"]), np.float32)
-    for t in threads:
-        lib.openblas_set_num_threads(t)
-        sec = median(lambda: np.matmul(opa, opb, out=c))
-        print("gemm", s["name"].replace(" ", "_"), t, 2 * s["m"] * s["n"] * s["k"] / sec / 1e9)
+operands = {}
 
-if do_lse:
-    lib.openblas_set_num_threads(1)
-    x = rng.uniform(-20, 20, (1024, 1024)).astype(np.float32)
 
-    def lse():
-        mx = x.max(axis=1, keepdims=True)
-        return (np.log(np.exp(x - mx).sum(axis=1)) + mx[:, 0])
+def gemm(s):
+    key = (s["transA"], s["transB"], s["m"], s["n"], s["k"])
+    if key not in operands:
+        ar, ac = (s["k"], s["m"]) if s["transA"] else (s["m"], s["k"])
+        br, bc = (s["n"], s["k"]) if s["transB"] else (s["k"], s["n"])
+        a = rng.uniform(-1, 1, (ar, ac)).astype(np.float32)
+        b = rng.uniform(-1, 1, (br, bc)).astype(np.float32)
+        operands.clear()
+        operands[key] = (a.T if s["transA"] else a, b.T if s["transB"] else b,
+                         np.empty((s["m"], s["n"]), np.float32))
+    a, b, c = operands[key]
+    lib.openblas_set_num_threads(s["threads"])
+    sec = rep(lambda: np.matmul(a, b, out=c), s["cpu_clock"])
+    if s["threads"] > 1:
+        # OpenBLAS's idle workers spin for about 2^28 cycles before they
+        # sleep: wait that out so they do not slow the next column.
+        time.sleep(0.2)
+    return sec
 
-    def softmax():
-        return np.exp(x - lse()[:, None])
 
-    print("lse LogSumExp numpy", x.size / median(lse) / 1e9)
-    print("lse Softmax numpy", x.size / median(softmax) / 1e9)
-    try:
-        from scipy.special import logsumexp, softmax as sp_softmax
-        print("lse LogSumExp scipy", x.size / median(lambda: logsumexp(x, axis=1)) / 1e9)
-        print("lse Softmax scipy", x.size / median(lambda: sp_softmax(x, axis=1)) / 1e9)
-    except ImportError:
-        print("config scipy not installed")
+x = rng.uniform(-20, 20, (1024, 1024)).astype(np.float32)
+try:
+    from scipy import special
+except ImportError:
+    special = None
+
+
+def lse_numpy():
+    mx = x.max(axis=1, keepdims=True)
+    return np.log(np.exp(x - mx).sum(axis=1)) + mx[:, 0]
+
+
+lse = {
+    ("LogSumExp", "numpy"): lse_numpy,
+    ("Softmax", "numpy"): lambda: np.exp(x - lse_numpy()[:, None]),
+}
+if special:
+    lse[("LogSumExp", "scipy")] = lambda: special.logsumexp(x, axis=1)
+    lse[("Softmax", "scipy")] = lambda: special.softmax(x, axis=1)
+
+for line in sys.stdin:
+    req = json.loads(line)
+    if req["op"] == "impls":
+        print("numpy scipy" if special else "numpy", flush=True)
+        continue
+    if req["op"] == "gemm":
+        sec = gemm(req)
+    else:
+        lib.openblas_set_num_threads(1)
+        sec = rep(lse[(req["kernel"], req["impl"])], req["cpu_clock"])
+    print(sec, flush=True)

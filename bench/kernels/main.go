@@ -1,14 +1,20 @@
 // Command kernels prints the speed of the asm package's kernels on every
 // path this CPU runs, beside gonum and OpenBLAS (through Debian's numpy)
 // measured in the same run: GFLOP/s for Sgemm, elements/s for row-wise
-// log-sum-exp. Each figure is the median of several timed repetitions.
+// log-sum-exp and softmax.
+//
+// Each figure is the median of several repetitions, and the columns of a
+// row take their repetitions in turn (ours, gonum, OpenBLAS, ours, …), so
+// that load from elsewhere on the machine falls on all of them alike.
 package main
 
 import (
 	"flag"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"os"
+	"os/exec"
 	"runtime"
 	"slices"
 	"strings"
@@ -20,10 +26,11 @@ import (
 )
 
 var (
-	reps    = flag.Int("reps", 5, "timed repetitions per figure (the median is printed)")
-	minTime = flag.Duration("mintime", 40*time.Millisecond, "least time one repetition runs the kernel for")
+	reps    = flag.Int("reps", 7, "timed repetitions per figure (the median is printed)")
+	minTime = flag.Duration("mintime", 30*time.Millisecond, "least time one repetition runs the kernel for")
 	python  = flag.String("python", "/usr/bin/python3", "Python with numpy for the OpenBLAS anchor (empty: skip)")
 	only    = flag.String("only", "", "run only the Sgemm shapes whose name contains this")
+	clock   = flag.String("clock", "wall", `what one-thread figures time: "wall", or "cpu" for the process's CPU time (steadier on a shared machine; all-thread figures are always wall time)`)
 )
 
 func main() {
@@ -33,33 +40,72 @@ func main() {
 	if all > 1 {
 		threads = append(threads, all)
 	}
-	fmt.Printf("Go %s, GOMAXPROCS %d, asm paths %s\n\n", runtime.Version(), all, strings.Join(asm.Paths(), ", "))
-
-	np := runNumpy(threads)
-	gemmTable(threads, np)
-	lseTable(np)
-	fmt.Println()
-	for _, l := range np.notes {
+	fmt.Printf("CPU %s; Go %s, GOMAXPROCS %d, asm paths %s; load average at start %s\n",
+		cpuModel(), runtime.Version(), all, strings.Join(asm.Paths(), ", "), loadAverage())
+	fmt.Printf("one-thread figures by %s clock, all-thread figures by wall clock\n\n", *clock)
+	anchors, notes := startAnchors()
+	defer func() {
+		for _, a := range anchors {
+			a.close()
+		}
+	}()
+	gemmTable(threads, anchors)
+	lseTable(anchors)
+	fmt.Printf("\nload average at end %s\n", loadAverage())
+	for _, l := range notes {
 		fmt.Println(l)
 	}
 }
 
-// median times f: each repetition runs f for at least minTime and yields
-// the mean per call; the median repetition is returned in seconds.
-func median(f func()) float64 {
-	f()
-	var per []float64
-	for r := 0; r < *reps; r++ {
-		n := 0
-		start := time.Now()
-		for n == 0 || time.Since(start) < *minTime {
-			f()
-			n++
-		}
-		per = append(per, time.Since(start).Seconds()/float64(n))
+// A column is one implementation in a row of a table: setup runs before
+// each of its repetitions (choosing a path), and rep times one
+// repetition, returning seconds per call (NaN: not measured). The first
+// repetition of each column runs once untimed before, to warm up.
+type column struct {
+	setup func()
+	rep   func() float64
+}
+
+// timeRep runs f for at least minTime and returns the mean seconds per
+// call, by the CPU clock when -clock=cpu and one thread runs.
+func timeRep(f func()) float64 {
+	n := 0
+	start, cpu := time.Now(), cpuSeconds()
+	for n == 0 || time.Since(start) < *minTime {
+		f()
+		n++
 	}
-	slices.Sort(per)
-	return per[len(per)/2]
+	if cpuClock() {
+		return (cpuSeconds() - cpu) / float64(n)
+	}
+	return time.Since(start).Seconds() / float64(n)
+}
+
+// cpuClock reports whether figures are taken by the CPU clock now: with
+// one thread, CPU time leaves out the time other work on the machine
+// holds the core.
+func cpuClock() bool { return *clock == "cpu" && runtime.GOMAXPROCS(0) == 1 }
+
+// medians runs the columns' repetitions round-robin and returns each
+// column's median seconds per call (NaN where a column failed).
+func medians(cols []column) []float64 {
+	per := make([][]float64, len(cols))
+	for r := -1; r < *reps; r++ {
+		for i, c := range cols {
+			if c.setup != nil {
+				c.setup()
+			}
+			if sec := c.rep(); r >= 0 {
+				per[i] = append(per[i], sec)
+			}
+		}
+	}
+	out := make([]float64, len(cols))
+	for i, p := range per {
+		slices.Sort(p)
+		out[i] = p[len(p)/2]
+	}
+	return out
 }
 
 func randSlice(rng *rand.Rand, n int) []float32 {
@@ -79,21 +125,24 @@ func dense(x []float32, rows, cols, ld int) []float32 {
 	return d
 }
 
-func gemmTable(threads []int, np numpyResults) {
-	cols := append(asm.Paths(), "gonum")
-	cols = append(cols, np.gemmCols...)
-	fmt.Println("Sgemm, GFLOP/s (median of", *reps, "runs)")
-	fmt.Println()
-	head := "| shape | m×n×k | op | threads |"
-	rule := "|---|---|---|---|"
-	for _, c := range cols {
-		head += " " + c + " |"
-		rule += "---:|"
+func usePath(p string) func() {
+	return func() {
+		if err := asm.Use(p); err != nil {
+			panic(err)
+		}
 	}
-	fmt.Println(head)
-	fmt.Println(rule)
+}
+
+func gemmTable(threads []int, anchors []*anchor) {
+	head := "| shape | m×n×k | op | threads | " + strings.Join(asm.Paths(), " | ") + " | gonum |"
+	for _, a := range anchors {
+		head += " " + a.name + " |"
+	}
+	fmt.Printf("Sgemm, GFLOP/s (median of %d repetitions)\n\n%s\n|---|---|---|---|%s\n",
+		*reps, head, strings.Repeat("---:|", len(asm.Paths())+1+len(anchors)))
 	rng := rand.New(rand.NewPCG(1, 1))
 	impl := gonum.Implementation{}
+	trans := map[bool]blas.Transpose{false: blas.NoTrans, true: blas.Trans}
 	for _, s := range gemmShapes {
 		if !strings.Contains(s.name, *only) {
 			continue
@@ -104,42 +153,38 @@ func gemmTable(threads []int, np numpyResults) {
 		c := make([]float32, s.m*s.n)
 		// gonum rejects the overlapping (strided) views of the conv
 		// shapes; it gets the same values laid out contiguously.
-		ga, glda := dense(a, ar, ac, lda), ac
-		gb, gldb := dense(b, br, bc, ldb), bc
-		op := map[bool]string{false: "N", true: "T"}[s.transA] + map[bool]string{false: "N", true: "T"}[s.transB]
+		ga, gb := dense(a, ar, ac, lda), dense(b, br, bc, ldb)
 		for _, t := range threads {
 			runtime.GOMAXPROCS(t)
-			row := fmt.Sprintf("| %s | %d×%d×%d | %s | %d |", s.name, s.m, s.n, s.k, op, t)
+			var cols []column
 			for _, p := range asm.Paths() {
-				if err := asm.Use(p); err != nil {
-					panic(err)
-				}
-				sec := median(func() { asm.Sgemm(s.transA, s.transB, s.m, s.n, s.k, 1, a, lda, b, ldb, 0, c, s.n) })
-				row += fmt.Sprintf(" %.1f |", s.flops()/sec/1e9)
+				cols = append(cols, column{usePath(p), func() float64 {
+					if p == "generic" && t > 1 {
+						return math.NaN() // single-threaded: as in the row above
+					}
+					return timeRep(func() { asm.Sgemm(s.transA, s.transB, s.m, s.n, s.k, 1, a, lda, b, ldb, 0, c, s.n) })
+				}})
 			}
-			ta, tb := blas.NoTrans, blas.NoTrans
-			if s.transA {
-				ta = blas.Trans
+			cols = append(cols, column{nil, func() float64 {
+				return timeRep(func() { impl.Sgemm(trans[s.transA], trans[s.transB], s.m, s.n, s.k, 1, ga, ac, gb, bc, 0, c, s.n) })
+			}})
+			for _, an := range anchors {
+				cols = append(cols, column{nil, func() float64 { return an.gemm(s, t) }})
 			}
-			if s.transB {
-				tb = blas.Trans
-			}
-			sec := median(func() { impl.Sgemm(ta, tb, s.m, s.n, s.k, 1, ga, glda, gb, gldb, 0, c, s.n) })
-			row += fmt.Sprintf(" %.1f |", s.flops()/sec/1e9)
-			for _, col := range np.gemmCols {
-				row += " " + np.get(col, s.name, t) + " |"
+			row := fmt.Sprintf("| %s | %d×%d×%d | %s | %d |", s.name, s.m, s.n, s.k, s.op(), t)
+			for _, sec := range medians(cols) {
+				row += rate(s.flops()/sec/1e9, 1)
 			}
 			fmt.Println(row)
 		}
 	}
 	runtime.GOMAXPROCS(threads[len(threads)-1])
-	if err := asm.Use(""); err != nil {
-		panic(err)
-	}
+	usePath("")()
 }
 
-// lseTable measures LogSumExp and Softmax on rows of 1024, one thread.
-func lseTable(np numpyResults) {
+// lseTable measures LogSumExp and Softmax on rows of 1024, one thread,
+// beside numpy and scipy (where installed) from the first anchor.
+func lseTable(anchors []*anchor) {
 	const m, n = 1024, 1024
 	rng := rand.New(rand.NewPCG(2, 2))
 	x := randSlice(rng, m*n)
@@ -147,30 +192,64 @@ func lseTable(np numpyResults) {
 		x[i] *= 20
 	}
 	out, y := make([]float32, m), make([]float32, m*n)
-	fmt.Printf("\nRow-wise log-sum-exp and softmax, %d rows of %d, one thread, 1e9 elements/s\n\n", m, n)
-	fmt.Println("| kernel | " + strings.Join(asm.Paths(), " | ") + " | " + strings.Join(np.lseCols, " | ") + " |")
-	fmt.Println("|---|" + strings.Repeat("---:|", len(asm.Paths())+len(np.lseCols)))
+	var pyCols []string
+	if len(anchors) > 0 {
+		pyCols = anchors[0].lseColumns()
+	}
+	fmt.Printf("\nRow-wise log-sum-exp and softmax, %d rows of %d in [−20, 20), one thread, 1e9 elements/s (median of %d repetitions)\n\n", m, n, *reps)
+	fmt.Printf("| kernel | %s |\n|---|%s\n", strings.Join(append(asm.Paths(), pyCols...), " | "), strings.Repeat("---:|", len(asm.Paths())+len(pyCols)))
 	runtime.GOMAXPROCS(1)
 	defer runtime.GOMAXPROCS(runtime.NumCPU())
 	for _, kernel := range []string{"LogSumExp", "Softmax"} {
-		row := "| " + kernel + " |"
+		var cols []column
 		for _, p := range asm.Paths() {
-			if err := asm.Use(p); err != nil {
-				panic(err)
-			}
-			asm.LogSumExp(m, n, x, n, out)
-			f := func() { asm.LogSumExp(m, n, x, n, out) }
-			if kernel == "Softmax" {
-				f = func() { asm.Softmax(m, n, x, n, out, y, n) }
-			}
-			row += fmt.Sprintf(" %.2f |", m*n/median(f)/1e9)
+			cols = append(cols, column{usePath(p), func() float64 {
+				if kernel == "Softmax" {
+					asm.LogSumExp(m, n, x, n, out)
+					return timeRep(func() { asm.Softmax(m, n, x, n, out, y, n) })
+				}
+				return timeRep(func() { asm.LogSumExp(m, n, x, n, out) })
+			}})
 		}
-		for _, col := range np.lseCols {
-			row += " " + np.get(col, kernel, 1) + " |"
+		for _, name := range pyCols {
+			cols = append(cols, column{nil, func() float64 { return anchors[0].lse(kernel, name) }})
+		}
+		row := "| " + kernel + " |"
+		for _, sec := range medians(cols) {
+			row += rate(m*n/sec/1e9, 2)
 		}
 		fmt.Println(row)
 	}
-	if err := asm.Use(""); err != nil {
-		fmt.Fprintln(os.Stderr, err)
+	usePath("")()
+}
+
+// rate formats a table cell, "–" for a figure not measured.
+func rate(v float64, decimals int) string {
+	if math.IsNaN(v) {
+		return " – |"
 	}
+	return fmt.Sprintf(" %.*f |", decimals, v)
+}
+
+// cpuModel is lscpu's "Model name", or "unknown".
+func cpuModel() string {
+	out, err := exec.Command("lscpu").Output()
+	if err == nil {
+		for _, l := range strings.Split(string(out), "\n") {
+			if name, ok := strings.CutPrefix(l, "Model name:"); ok {
+				return strings.TrimSpace(name)
+			}
+		}
+	}
+	return "unknown"
+}
+
+// loadAverage is the 1-minute load average: other work on the machine
+// shows in every column of the same run, most in the all-thread rows.
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if f := strings.Fields(string(b)); err == nil && len(f) > 0 {
+		return f[0]
+	}
+	return "unknown"
 }

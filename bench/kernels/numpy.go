@@ -5,6 +5,8 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
+	"io"
+	"math"
 	"os"
 	"os/exec"
 	"strconv"
@@ -14,96 +16,118 @@ import (
 //go:embed anchor.py
 var anchorScript string
 
-// numpyResults holds the anchor figures by column, row and thread count.
-type numpyResults struct {
-	gemmCols, lseCols []string
-	vals              map[string]string
-	notes             []string
+// anchor is one running anchor.py: OpenBLAS with one kernel choice.
+type anchor struct {
+	name   string // column title, "OpenBLAS <core> (<version>)"
+	config string // OpenBLAS's build configuration and library path
+	in     io.WriteCloser
+	out    *bufio.Scanner
+	cmd    *exec.Cmd
 }
 
-func (r numpyResults) get(col, row string, threads int) string {
-	if v, ok := r.vals[fmt.Sprint(col, "|", row, "|", threads)]; ok {
-		return v
-	}
-	return "–"
-}
-
-// runNumpy runs anchor.py twice: with OpenBLAS choosing its kernel for
-// this CPU (OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset) and forced to
-// its Haswell (AVX2) kernel. numpy's own log-sum-exp is timed once.
-func runNumpy(threads []int) numpyResults {
-	r := numpyResults{vals: map[string]string{}}
+// startAnchors starts anchor.py twice: with OpenBLAS choosing its kernel
+// for this CPU (OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset) and forced
+// to its Haswell (AVX2) kernel. It returns the running anchors and notes
+// on what each one runs.
+func startAnchors() (anchors []*anchor, notes []string) {
 	if *python == "" {
-		return r
+		return nil, nil
 	}
-	shapes, err := json.Marshal(gemmShapeJSON())
-	if err != nil {
-		panic(err)
-	}
-	var ts []string
-	for _, t := range threads {
-		ts = append(ts, strconv.Itoa(t))
-	}
-	for i, core := range []string{"", "Haswell"} {
-		env := []string{}
+	for _, core := range []string{"", "Haswell"} {
+		var env []string
 		for _, kv := range os.Environ() {
-			if !strings.HasPrefix(kv, "OPENBLAS_CORETYPE=") && !strings.HasPrefix(kv, "OPENBLAS_L2_SIZE=") && !strings.HasPrefix(kv, "OPENBLAS_NUM_THREADS=") {
+			if !strings.HasPrefix(kv, "OPENBLAS_") {
 				env = append(env, kv)
 			}
 		}
+		how := "OpenBLAS's default kernel for this CPU (OPENBLAS_CORETYPE, OPENBLAS_L2_SIZE unset)"
 		if core != "" {
 			env = append(env, "OPENBLAS_CORETYPE="+core)
+			how = "OPENBLAS_CORETYPE=" + core
 		}
-		lse := "0"
-		if i == 0 {
-			lse = "1"
-		}
-		cmd := exec.Command(*python, "-c", anchorScript, strconv.Itoa(*reps), strconv.FormatFloat(minTime.Seconds(), 'g', -1, 64), strings.Join(ts, ","), lse)
-		cmd.Env = env
-		cmd.Stdin = strings.NewReader(string(shapes))
-		cmd.Stderr = os.Stderr
-		out, err := cmd.Output()
+		a, err := startAnchor(env)
 		if err != nil {
-			r.notes = append(r.notes, fmt.Sprintf("OpenBLAS anchor (OPENBLAS_CORETYPE=%q) failed: %v", core, err))
+			notes = append(notes, fmt.Sprintf("OpenBLAS anchor with %s failed: %v", how, err))
 			continue
 		}
-		col := "OpenBLAS"
-		sc := bufio.NewScanner(strings.NewReader(string(out)))
-		for sc.Scan() {
-			f := strings.Fields(sc.Text())
-			switch {
-			case len(f) == 2 && f[0] == "core":
-				col = "OpenBLAS " + f[1]
-				r.gemmCols = append(r.gemmCols, col)
-				how := "default kernel for this CPU"
-				if core != "" {
-					how = "OPENBLAS_CORETYPE=" + core
-				}
-				r.notes = append(r.notes, fmt.Sprintf("%s: %s", col, how))
-			case f[0] == "config":
-				r.notes = append(r.notes, strings.Join(f[1:], " "))
-			case f[0] == "gemm" && len(f) == 4:
-				v, _ := strconv.ParseFloat(f[3], 64)
-				r.vals[col+"|"+strings.ReplaceAll(f[1], "_", " ")+"|"+f[2]] = fmt.Sprintf("%.1f", v)
-			case f[0] == "lse" && len(f) == 4:
-				v, _ := strconv.ParseFloat(f[3], 64)
-				if f[1] == "LogSumExp" {
-					r.lseCols = append(r.lseCols, f[2])
-				}
-				r.vals[f[2]+"|"+f[1]+"|1"] = fmt.Sprintf("%.2f", v)
-			}
-		}
+		anchors = append(anchors, a)
+		notes = append(notes, a.name+": "+how+"; "+a.config)
 	}
-	return r
+	return anchors, notes
 }
 
-func gemmShapeJSON() []map[string]any {
-	out := []map[string]any{}
-	for _, s := range gemmShapes {
-		if !strings.Contains(s.name, *only) {
-			continue
-		}
-		out = append(out, map[string]any{"name": s.name, "transA": s.transA, "transB": s.transB, "m": s.m, "n": s.n, "k": s.k})
+func startAnchor(env []string) (*anchor, error) {
+	cmd := exec.Command(*python, "-c", anchorScript, strconv.FormatFloat(minTime.Seconds(), 'g', -1, 64))
+	cmd.Env = env
+	cmd.Stderr = os.Stderr
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, err
 	}
-	return out
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	a := &anchor{in: in, out: bufio.NewScanner(out), cmd: cmd}
+	var config string
+	for _, want := range []string{"core ", "config "} {
+		if !a.out.Scan() || !strings.HasPrefix(a.out.Text(), want) {
+			a.close()
+			return nil, fmt.Errorf("anchor.py did not start")
+		}
+		config = strings.TrimPrefix(a.out.Text(), want)
+		if want == "core " {
+			a.name = "OpenBLAS " + config
+		}
+	}
+	a.name += " (" + strings.Fields(config)[1] + ")"
+	a.config = config
+	return a, nil
+}
+
+// ask sends one request and returns the answer line ("" on failure).
+func (a *anchor) ask(req map[string]any) string {
+	b, err := json.Marshal(req)
+	if err != nil {
+		panic(err)
+	}
+	if _, err := fmt.Fprintf(a.in, "%s\n", b); err != nil || !a.out.Scan() {
+		return ""
+	}
+	return a.out.Text()
+}
+
+// seconds parses an answer as seconds per call; NaN marks a failure.
+func seconds(answer string) float64 {
+	v, err := strconv.ParseFloat(answer, 64)
+	if err != nil {
+		return math.NaN()
+	}
+	return v
+}
+
+// gemm times one repetition of np.matmul for a shape.
+func (a *anchor) gemm(s gemmShape, threads int) float64 {
+	return seconds(a.ask(map[string]any{
+		"op": "gemm", "transA": s.transA, "transB": s.transB, "m": s.m, "n": s.n, "k": s.k, "threads": threads,
+		"cpu_clock": cpuClock(),
+	}))
+}
+
+// lseColumns names the log-sum-exp implementations the anchor has.
+func (a *anchor) lseColumns() []string {
+	return strings.Fields(a.ask(map[string]any{"op": "impls"}))
+}
+
+// lse times one repetition of a log-sum-exp or softmax implementation.
+func (a *anchor) lse(kernel, impl string) float64 {
+	return seconds(a.ask(map[string]any{"op": "lse", "kernel": kernel, "impl": impl, "cpu_clock": cpuClock()}))
+}
+
+func (a *anchor) close() {
+	a.in.Close()
+	a.cmd.Wait()
 }

@@ -57,3 +57,9 @@ func (s gemmShape) dims() (ar, ac, lda, br, bc, ldb int) {
 }
 
 func (s gemmShape) flops() float64 { return 2 * float64(s.m) * float64(s.n) * float64(s.k) }
+
+// op names the transposes as BLAS does: N or T for A, then for B.
+func (s gemmShape) op() string {
+	t := map[bool]string{false: "N", true: "T"}
+	return t[s.transA] + t[s.transB]
+}

@@ -72,7 +72,7 @@ func embedFile(m *cpc.Model[float32], path string, z bool) (embedding, error) {
 	}
 	cfg := m.Config
 	if cfg.Frames(len(samples)) < 1 {
-		return embedding{}, fmt.Errorf("%s: %d samples is too short: the encoder needs at least %d", path, len(samples), minSamples(cfg))
+		return embedding{}, fmt.Errorf("%s: %d samples is too short: the encoder needs at least %d", path, len(samples), cfg.ReceptiveField())
 	}
 	ws := m.NewWorkspace(1, len(samples))
 	ws.Encode(samples)
@@ -81,15 +81,6 @@ func embedFile(m *cpc.Model[float32], path string, z bool) (embedding, error) {
 		e.dim, e.data = cfg.Channels, ws.Z()
 	}
 	return e, nil
-}
-
-// minSamples is the receptive field of one z_t.
-func minSamples(cfg cpc.Config) int {
-	n := 1
-	for i := len(cfg.Kernels) - 1; i >= 0; i-- {
-		n = (n-1)*cfg.Strides[i] + cfg.Kernels[i]
-	}
-	return n
 }
 
 func (e embedding) mean() embedding {

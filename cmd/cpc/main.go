@@ -19,6 +19,9 @@ var commands = []struct {
 }{
 	{"train", "train a CPC model on a corpus (the bundled sample by default)", runTrain},
 	{"embed", "write embeddings (c_t or z_t) of audio files as .npy or JSON lines", runEmbed},
+	{"bench", "time the training step beside PyTorch ('cpc bench train')", runBench},
+	{"probe", "linear phone and speaker probes of features, as the paper's Table 1", runProbe},
+	{"serve", "serve the demo page that trains a model in the browser (make wasm first)", runServe},
 }
 
 func main() {

@@ -65,6 +65,16 @@ func (c Config) Frames(n int) int {
 	return n
 }
 
+// ReceptiveField is the number of samples one z_t sees: z_t (and the
+// newest input of c_t) covers samples [t·Hop(), t·Hop() + ReceptiveField()).
+func (c Config) ReceptiveField() int {
+	n := 1
+	for i := len(c.Kernels) - 1; i >= 0; i-- {
+		n = (n-1)*c.Strides[i] + c.Kernels[i]
+	}
+	return n
+}
+
 // Validate reports the first setting that cannot work.
 func (c Config) Validate() error {
 	switch {

@@ -66,12 +66,14 @@ func Scan(fsys fs.FS, ids []string) (*Corpus, error) {
 		}
 	}
 	if ids != nil {
-		return c.keep(ids)
+		return c.Keep(ids)
 	}
 	return c, nil
 }
 
-func (c *Corpus) keep(ids []string) (*Corpus, error) {
+// Keep returns the utterances listed in ids (sorted by id), sharing their
+// decoded audio with c; every id must be in c.
+func (c *Corpus) Keep(ids []string) (*Corpus, error) {
 	byID := map[string]Utterance{}
 	for _, u := range c.Utterances {
 		byID[u.ID] = u

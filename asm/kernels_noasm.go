@@ -1,0 +1,6 @@
+//go:build noasm || !(amd64 || arm64)
+
+package asm
+
+// No assembly is built here: only the generic path exists.
+var archPaths []*kernelPath

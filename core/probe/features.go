@@ -1,0 +1,49 @@
+package probe
+
+import (
+	"fmt"
+
+	"github.com/gocpc/cpc/core/cpc"
+	"github.com/gocpc/cpc/core/mfcc"
+)
+
+// Features turn an utterance into one row of Dim values per frame. Frame t
+// covers samples [t·Hop, t·Hop + Width), which decides its label (LabelFor).
+type Features struct {
+	Name       string
+	Dim        int
+	Width, Hop int
+	// Compute returns the rows of x, row-major; it must be safe for
+	// concurrent use.
+	Compute func(x []float32) []float32
+}
+
+// MFCC are 13 cepstra with deltas and delta-deltas (package mfcc).
+func MFCC() Features {
+	return Features{Name: "mfcc", Dim: mfcc.Dim, Width: mfcc.FrameLen, Hop: mfcc.Hop, Compute: mfcc.Compute}
+}
+
+// ModelFeatures are a CPC model's z_t (layer "z", the encoder's output) or
+// c_t (layer "c", the GRU's). Both are placed like z_t: c_t has seen every
+// sample up to the end of z_t's field, so z_t's span is the newest it
+// holds whole.
+func ModelFeatures(name string, m *cpc.Model[float32], layer string) (Features, error) {
+	cfg := m.Config
+	f := Features{Name: name, Width: cfg.ReceptiveField(), Hop: cfg.Hop()}
+	switch layer {
+	case "c":
+		f.Dim = cfg.Hidden
+	case "z":
+		f.Dim = cfg.Channels
+	default:
+		return Features{}, fmt.Errorf("layer %q: want c or z", layer)
+	}
+	f.Compute = func(x []float32) []float32 {
+		z, c := m.Embed(x)
+		if layer == "z" {
+			return z
+		}
+		return c
+	}
+	return f, nil
+}

@@ -1,0 +1,171 @@
+package probe
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"runtime"
+	"sync"
+
+	"github.com/gocpc/cpc/core/data"
+	"github.com/gocpc/cpc/core/nn"
+)
+
+// Options tune a probe run.
+type Options struct {
+	Fit            FitOptions
+	MaxTrainFrames int    // 0: every frame; else a uniform sample of this many, drawn with Seed
+	Seed           uint64 // for the frame sample
+}
+
+// Result is one row of the table: accuracies in [0, 1] on the test split.
+type Result struct {
+	Features         string  `json:"features"`
+	Dim              int     `json:"dim"`
+	Phone            float64 `json:"phone_accuracy"`             // per frame
+	SpeakerUtterance float64 `json:"speaker_utterance_accuracy"` // per utterance
+	SpeakerFrame     float64 `json:"speaker_frame_accuracy"`     // per frame
+	TrainFrames      int     `json:"train_frames"`               // frames the classifiers were fitted on
+	TestFrames       int     `json:"test_frames"`
+	TestUtterances   int     `json:"test_utterances"`
+	PhoneFit         FitInfo `json:"phone_fit"`
+	SpeakerFit       FitInfo `json:"speaker_fit"`
+}
+
+// Run probes features f on d: a phone classifier and a speaker classifier
+// are fitted on the frames of the train split and scored on the test
+// split. Frame t of an utterance takes the label LabelFor(t, f.Width,
+// f.Hop); frames past the end of the labels are left out. An utterance's
+// speaker is the argmax of the mean of its frames' log-probabilities.
+func Run(d *Dataset, f Features, opt Options) (Result, error) {
+	train, err := trainingFrames(d, f, opt)
+	if err != nil {
+		return Result{}, err
+	}
+	std := NewStandardizer(train.x, f.Dim)
+	std.Apply(train.x)
+	phone, err := Fit(train.x, train.phone, f.Dim, d.Labels.Classes, opt.Fit)
+	if err != nil {
+		return Result{}, fmt.Errorf("%s: phone classifier: %v", f.Name, err)
+	}
+	speaker, err := Fit(train.x, train.speaker, f.Dim, len(d.Speakers), opt.Fit)
+	if err != nil {
+		return Result{}, fmt.Errorf("%s: speaker classifier: %v", f.Name, err)
+	}
+	r := Result{Features: f.Name, Dim: f.Dim, TrainFrames: len(train.phone), TestUtterances: len(d.Test),
+		PhoneFit: phone.Fit, SpeakerFit: speaker.Fit}
+	var phoneHits, frameHits, uttHits int
+	err = eachFrames(d, f, d.Test, func(u *data.Utterance, x []float32, labels []int32) {
+		n := len(labels)
+		std.Apply(x)
+		ps := make([]float32, n*phone.Classes)
+		phone.Scores(x, n, ps)
+		for i, l := range labels {
+			if argmax(ps[i*phone.Classes:(i+1)*phone.Classes]) == int(l) {
+				phoneHits++
+			}
+		}
+		k, want := speaker.Classes, int(d.speaker(u))
+		ss, lse := make([]float32, n*k), make([]float32, n)
+		speaker.Scores(x, n, ss)
+		nn.LogSumExp(n, k, ss, k, lse)
+		total := make([]float64, k)
+		for i := 0; i < n; i++ {
+			row := ss[i*k : (i+1)*k]
+			if argmax(row) == want {
+				frameHits++
+			}
+			for j, v := range row {
+				total[j] += float64(v - lse[i])
+			}
+		}
+		if argmax(total) == want {
+			uttHits++
+		}
+		r.TestFrames += n
+	})
+	if err != nil {
+		return Result{}, err
+	}
+	r.Phone = float64(phoneHits) / float64(r.TestFrames)
+	r.SpeakerFrame = float64(frameHits) / float64(r.TestFrames)
+	r.SpeakerUtterance = float64(uttHits) / float64(len(d.Test))
+	return r, nil
+}
+
+// frames are the training rows and their two labels.
+type frames struct {
+	x              []float32
+	phone, speaker []int32
+}
+
+// trainingFrames gathers the train split's frames, or a uniform sample of
+// opt.MaxTrainFrames of them (reservoir sampling, so the whole set never
+// has to be in memory).
+func trainingFrames(d *Dataset, f Features, opt Options) (frames, error) {
+	var fr frames
+	limit := opt.MaxTrainFrames
+	rng := rand.New(rand.NewPCG(opt.Seed, 4))
+	seen := 0
+	err := eachFrames(d, f, d.Train, func(u *data.Utterance, x []float32, labels []int32) {
+		spk := d.speaker(u)
+		for i, l := range labels {
+			row := x[i*f.Dim : (i+1)*f.Dim]
+			seen++
+			if limit == 0 || len(fr.phone) < limit {
+				fr.x = append(fr.x, row...)
+				fr.phone = append(fr.phone, l)
+				fr.speaker = append(fr.speaker, spk)
+				continue
+			}
+			if j := rng.IntN(seen); j < limit {
+				copy(fr.x[j*f.Dim:(j+1)*f.Dim], row)
+				fr.phone[j], fr.speaker[j] = l, spk
+			}
+		}
+	})
+	return fr, err
+}
+
+// eachFrames computes the features of utts, several at a time, and hands
+// each utterance's labelled rows with their phone labels to use, in order.
+func eachFrames(d *Dataset, f Features, utts []*data.Utterance, use func(u *data.Utterance, x []float32, labels []int32)) error {
+	workers := runtime.GOMAXPROCS(0)
+	rows := make([][]float32, workers)
+	for start := 0; start < len(utts); start += workers {
+		batch := utts[start:min(start+workers, len(utts))]
+		var wg sync.WaitGroup
+		for i, u := range batch {
+			wg.Go(func() { rows[i] = f.Compute(u.Audio) })
+		}
+		wg.Wait()
+		for i, u := range batch {
+			x := rows[i]
+			frames := len(x) / f.Dim
+			if frames == 0 {
+				return fmt.Errorf("utterance %s: %d samples make no frame of %s (%d samples each)", u.ID, len(u.Audio), f.Name, f.Width)
+			}
+			all, _ := d.Labels.Of(u.ID)
+			n := 0
+			for n < frames && LabelFor(n, f.Width, f.Hop) < len(all) {
+				n++
+			}
+			labels := make([]int32, n)
+			for t := range labels {
+				labels[t] = all[LabelFor(t, f.Width, f.Hop)]
+			}
+			use(u, x[:n*f.Dim], labels)
+		}
+	}
+	return nil
+}
+
+// argmax is the index of the first largest value.
+func argmax[T float32 | float64](v []T) int {
+	best := 0
+	for i, x := range v {
+		if x > v[best] {
+			best = i
+		}
+	}
+	return best
+}
