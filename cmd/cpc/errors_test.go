@@ -66,6 +66,11 @@ func TestBadInput(t *testing.T) {
 			t.Errorf("cpc %s: exit %d, want %d with %q; said:\n%s", strings.Join(c.args, " "), code, c.code, c.want, stderr)
 		}
 	}
+	t.Setenv("CPC_KERNEL", "bogus")
+	if code, stderr := cli("embed", "--model", model, good); code != 1 || !strings.Contains(stderr, `unknown kernel path "bogus"`) {
+		t.Errorf("CPC_KERNEL=bogus: exit %d: %s", code, stderr)
+	}
+	t.Setenv("CPC_KERNEL", "")
 	if code, _ := cli("train", "--help"); code != 0 {
 		t.Errorf("train --help exited %d", code)
 	}

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+
+	"github.com/gocpc/cpc/asm"
 )
 
 // usageError marks errors in how the command was called: exit code 2.
@@ -35,6 +37,10 @@ func run(args []string, stderr io.Writer) int {
 			return 2
 		}
 		return 0
+	}
+	if err := asm.UseEnv(); err != nil {
+		fmt.Fprintf(stderr, "cpc: %s: %v\n", asm.EnvVar, err)
+		return 1
 	}
 	for _, c := range commands {
 		if c.name != args[0] {
