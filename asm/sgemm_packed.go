@@ -36,8 +36,11 @@ type packBuf struct {
 	a, b, tile []float32
 }
 
-// minWorkerFlops keeps goroutines for problems big enough to repay them.
-const minWorkerFlops = 1 << 21
+// minWorkerFlops is the least work (about 0.3 ms) worth a goroutine of
+// its own: starting one wakes a parked thread, which can take tens of
+// microseconds, and a 256³ product split in two ran slower than whole.
+// Tests lower it to split small products.
+var minWorkerFlops = 1 << 25
 
 func (g *packedGemm) sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	if k == 0 || alpha == 0 {
