@@ -11,6 +11,12 @@ command -v qemu-aarch64 >/dev/null || need+=(qemu-user)
 /usr/bin/python3 -c 'import numpy' 2>/dev/null || need+=(python3-numpy)
 /usr/bin/python3 -c 'import torch' 2>/dev/null || need+=(python3-torch)
 command -v chromium >/dev/null || need+=(chromium)
+# `scripts/deps.sh bench` adds the benchmarks' anchors: OpenBLAS for numpy
+# (without it numpy falls back to the reference BLAS) and scipy.
+if [ "${1:-}" = bench ]; then
+  dpkg -s libopenblas0-pthread >/dev/null 2>&1 || need+=(libopenblas0-pthread)
+  /usr/bin/python3 -c 'import scipy' 2>/dev/null || need+=(python3-scipy)
+fi
 [ ${#need[@]} -eq 0 ] && exit 0
 
 echo "installing: ${need[*]}"
