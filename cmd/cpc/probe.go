@@ -36,7 +36,7 @@ func runProbe(args []string, stderr io.Writer) error {
 	})
 	seed := fl.Uint64("seed", 1, "seed of random:CONFIG models and of the --max-train-frames sample")
 	l2 := fl.Float64("l2", 1e-4, "L2 weight of the logistic regressions (on standardised features)")
-	maxIter := fl.Int("max-iterations", 1000, "L-BFGS iteration limit per classifier")
+	maxIter := fl.Int("max-iterations", 2000, "L-BFGS iteration limit per classifier")
 	maxFrames := fl.Int("max-train-frames", 0, "fit on a uniform sample of this many train frames (0: all)")
 	asJSON := fl.Bool("json", false, "print JSON instead of a Markdown table")
 	threads := fl.Int("threads", runtime.NumCPU(), "threads for features and the numeric kernels")
@@ -121,6 +121,9 @@ func probeFeatures(spec string, seed uint64) (probe.Features, error) {
 		if err != nil {
 			return probe.Features{}, usageError{fmt.Errorf("--features %s: %v", spec, err)}
 		}
+		// The trainer's own initialisation, so that the row is the very
+		// model a run with this seed starts from (LogEvery only passes
+		// the options' validation).
 		m, err := train.NewModel(train.Options{Config: cfg, Seed: seed, LogEvery: 1})
 		if err != nil {
 			return probe.Features{}, err

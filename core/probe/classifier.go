@@ -34,7 +34,7 @@ func (f FitInfo) String() string {
 // FitOptions set the objective and when to stop.
 type FitOptions struct {
 	L2            float64 // weight of ½‖W‖² (the bias is not penalised)
-	MaxIterations int     // 0: 1000
+	MaxIterations int     // 0: 2000
 }
 
 // rowBlock bounds the score matrix of one pass to rowBlock × Classes, so
@@ -68,7 +68,7 @@ func Fit(x []float32, y []int32, dim, classes int, opt FitOptions) (*Classifier,
 	}
 	maxIter := opt.MaxIterations
 	if maxIter == 0 {
-		maxIter = 1000
+		maxIter = 2000
 	}
 	o := newObjective(x, y, dim, classes, opt.L2)
 	p := optimize.Problem{

@@ -13,8 +13,8 @@ type Features struct {
 	Name       string
 	Dim        int
 	Width, Hop int
-	// Compute returns the rows of x, row-major; it must be safe for
-	// concurrent use.
+	// Compute returns the rows of x, row-major, in a slice of its own
+	// that the caller may overwrite; it must be safe for concurrent use.
 	Compute func(x []float32) []float32
 }
 

@@ -53,43 +53,55 @@ func Run(d *Dataset, f Features, opt Options) (Result, error) {
 	}
 	r := Result{Features: f.Name, Dim: f.Dim, TrainFrames: len(train.phone), TestUtterances: len(d.Test),
 		PhoneFit: phone.Fit, SpeakerFit: speaker.Fit}
-	var phoneHits, frameHits, uttHits int
+	var t tally
 	err = eachFrames(d, f, d.Test, func(u *data.Utterance, x []float32, labels []int32) {
-		n := len(labels)
 		std.Apply(x)
-		ps := make([]float32, n*phone.Classes)
-		phone.Scores(x, n, ps)
-		for i, l := range labels {
-			if argmax(ps[i*phone.Classes:(i+1)*phone.Classes]) == int(l) {
-				phoneHits++
-			}
-		}
-		k, want := speaker.Classes, int(d.speaker(u))
-		ss, lse := make([]float32, n*k), make([]float32, n)
-		speaker.Scores(x, n, ss)
-		nn.LogSumExp(n, k, ss, k, lse)
-		total := make([]float64, k)
-		for i := 0; i < n; i++ {
-			row := ss[i*k : (i+1)*k]
-			if argmax(row) == want {
-				frameHits++
-			}
-			for j, v := range row {
-				total[j] += float64(v - lse[i])
-			}
-		}
-		if argmax(total) == want {
-			uttHits++
-		}
-		r.TestFrames += n
+		t.add(phone, speaker, int(d.speaker(u)), x, labels)
 	})
 	if err != nil {
 		return Result{}, err
 	}
-	r.Phone = float64(phoneHits) / float64(r.TestFrames)
-	r.SpeakerFrame = float64(frameHits) / float64(r.TestFrames)
-	r.SpeakerUtterance = float64(uttHits) / float64(len(d.Test))
+	r.TestFrames = t.frames
+	r.Phone = float64(t.phone) / float64(t.frames)
+	r.SpeakerFrame = float64(t.speakerFrames) / float64(t.frames)
+	r.SpeakerUtterance = float64(t.speakerUtts) / float64(len(d.Test))
 	return r, nil
+}
+
+// tally counts the test frames and utterances and the correct answers.
+type tally struct {
+	frames, phone, speakerFrames, speakerUtts int
+}
+
+// add scores one test utterance: standardised rows x, their phone labels
+// and the speaker's class.
+func (t *tally) add(phone, speaker *Classifier, spk int, x []float32, labels []int32) {
+	n := len(labels)
+	t.frames += n
+	ps := make([]float32, n*phone.Classes)
+	phone.Scores(x, n, ps)
+	for i, l := range labels {
+		if argmax(ps[i*phone.Classes:(i+1)*phone.Classes]) == int(l) {
+			t.phone++
+		}
+	}
+	k := speaker.Classes
+	ss, lse := make([]float32, n*k), make([]float32, n)
+	speaker.Scores(x, n, ss)
+	nn.LogSumExp(n, k, ss, k, lse)
+	total := make([]float64, k) // the sum of log-probabilities: argmax as the mean's
+	for i := 0; i < n; i++ {
+		row := ss[i*k : (i+1)*k]
+		if argmax(row) == spk {
+			t.speakerFrames++
+		}
+		for j, v := range row {
+			total[j] += float64(v - lse[i])
+		}
+	}
+	if argmax(total) == spk {
+		t.speakerUtts++
+	}
 }
 
 // frames are the training rows and their two labels.
