@@ -71,29 +71,19 @@ func embedFile(m *cpc.Model[float32], path string, z bool) (embedding, error) {
 		return embedding{}, err
 	}
 	cfg := m.Config
-	if cfg.Frames(len(samples)) < 1 {
+	zs, cs := m.Embed(samples)
+	if zs == nil {
 		return embedding{}, fmt.Errorf("%s: %d samples is too short: the encoder needs at least %d", path, len(samples), cfg.ReceptiveField())
 	}
-	ws := m.NewWorkspace(1, len(samples))
-	ws.Encode(samples)
-	e := embedding{file: path, rows: ws.Frames(), dim: cfg.Hidden, data: ws.Context()}
+	e := embedding{file: path, rows: cfg.Frames(len(samples)), dim: cfg.Hidden, data: cs}
 	if z {
-		e.dim, e.data = cfg.Channels, ws.Z()
+		e.dim, e.data = cfg.Channels, zs
 	}
 	return e, nil
 }
 
 func (e embedding) mean() embedding {
-	m := make([]float32, e.dim)
-	for r := 0; r < e.rows; r++ {
-		for j, v := range e.data[r*e.dim : (r+1)*e.dim] {
-			m[j] += v
-		}
-	}
-	for j := range m {
-		m[j] /= float32(e.rows)
-	}
-	return embedding{file: e.file, rows: 1, dim: e.dim, data: m}
+	return embedding{file: e.file, rows: 1, dim: e.dim, data: cpc.MeanRow(e.data, e.dim)}
 }
 
 func writeNpy(out string, embs []embedding, pooled bool) error {

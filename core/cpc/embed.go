@@ -16,8 +16,8 @@ func (m *Model[T]) Embed(x []T) (z, c []T) {
 }
 
 // MeanRow averages the rows of dim values in x: an utterance's frames
-// pooled into one vector (x holds at least one row). The sums are kept in float64 so that long
-// utterances lose no precision.
+// pooled into one vector (x holds at least one row). The sums are kept in
+// float64 so that long utterances lose no precision.
 func MeanRow[T nn.Float](x []T, dim int) []T {
 	sum := make([]float64, dim)
 	rows := len(x) / dim
