@@ -35,7 +35,7 @@ func runProbe(args []string, stderr io.Writer) error {
 		return nil
 	})
 	seed := fl.Uint64("seed", 1, "seed of random:CONFIG models and of the --max-train-frames sample")
-	l2 := fl.Float64("l2", 1e-4, "L2 weight of the logistic regressions (on standardised features)")
+	l2 := fl.Float64("l2", 1e-4, "L2 weight of the logistic regressions (on standardised features; positive)")
 	maxIter := fl.Int("max-iterations", 2000, "L-BFGS iteration limit per classifier")
 	maxFrames := fl.Int("max-train-frames", 0, "fit on a uniform sample of this many train frames (0: all)")
 	asJSON := fl.Bool("json", false, "print JSON instead of a Markdown table")
@@ -50,8 +50,9 @@ func runProbe(args []string, stderr io.Writer) error {
 		return usageError{fmt.Errorf("no --features given")}
 	case *threads < 1:
 		return usageError{fmt.Errorf("--threads must be at least 1 (got %d)", *threads)}
-	case *l2 < 0 || *maxIter < 1 || *maxFrames < 0:
-		return usageError{fmt.Errorf("--l2 and --max-train-frames must not be negative, --max-iterations must be positive")}
+	case *l2 <= 0 || *maxIter < 1 || *maxFrames < 0:
+		// Without L2 separable classes have no minimum to converge to.
+		return usageError{fmt.Errorf("--l2 and --max-iterations must be positive, --max-train-frames not negative")}
 	}
 	if *dataDir == "" {
 		*phones, *trainSplit, *testSplit = orDefault(*phones, "phones.txt"), orDefault(*trainSplit, "train.txt"), orDefault(*testSplit, "test.txt")

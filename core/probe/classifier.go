@@ -33,7 +33,7 @@ func (f FitInfo) String() string {
 
 // FitOptions set the objective and when to stop.
 type FitOptions struct {
-	L2            float64 // weight of ½‖W‖² (the bias is not penalised)
+	L2            float64 // weight of ½(‖W‖² + ‖b‖²)
 	MaxIterations int     // 0: 2000
 }
 
@@ -42,14 +42,16 @@ type FitOptions struct {
 const rowBlock = 4096
 
 // Fit trains a classifier on n rows of x (dim values each) with classes
-// y[i] in [0, classes), minimising the mean cross-entropy + L2/2·‖W‖².
+// y[i] in [0, classes), minimising the mean cross-entropy
+// + L2/2·(‖W‖² + ‖b‖²).
 //
-// The objective is smooth and, with L2 > 0, strictly convex: it has one
+// The objective is smooth and, with L2 > 0, strongly convex: it has one
 // minimum, which full-batch L-BFGS (gonum's) reaches without a learning
-// rate or schedule to tune and from a zero start, so the result depends on
-// the features alone, not on how long or how noisily a minibatch optimiser
-// ran. The L2 term also keeps the minimum finite when the classes are
-// linearly separable. The matrix products and log-sum-exps run on the asm
+// rate or schedule to tune, so the result depends on the features alone,
+// not on how long or how noisily a minibatch optimiser ran. The L2 term
+// also keeps the minimum finite when the classes are linearly separable or
+// a class never occurs in training (its bias would otherwise run off to
+// −∞); penalising the bias too costs nothing at the small weights used. The matrix products and log-sum-exps run on the asm
 // kernels in float32, with the sums in float64.
 func Fit(x []float32, y []int32, dim, classes int, opt FitOptions) (*Classifier, error) {
 	n := len(y)
@@ -181,12 +183,9 @@ func (o *objective) eval(params []float64) {
 	}
 	inv := 1 / float64(o.n)
 	penalty := 0.0
-	for i := range o.grad {
-		o.grad[i] *= inv
-		if i < nw {
-			penalty += params[i] * params[i]
-			o.grad[i] += o.l2 * params[i]
-		}
+	for i, p := range params {
+		penalty += p * p
+		o.grad[i] = o.grad[i]*inv + o.l2*p
 	}
 	o.f = loss*inv + o.l2/2*penalty
 }

@@ -116,7 +116,7 @@ type frames struct {
 func trainingFrames(d *Dataset, f Features, opt Options) (frames, error) {
 	var fr frames
 	limit := opt.MaxTrainFrames
-	rng := rand.New(rand.NewPCG(opt.Seed, 4))
+	rng := rand.New(rand.NewPCG(opt.Seed, 4)) // a stream the trainer's seed does not use (1–3)
 	seen := 0
 	err := eachFrames(d, f, d.Train, func(u *data.Utterance, x []float32, labels []int32) {
 		spk := d.speaker(u)

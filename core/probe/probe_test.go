@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -108,6 +109,23 @@ func TestRandomLabels(t *testing.T) {
 	}
 }
 
+// TestTooShort: an utterance without a single frame is named.
+func TestTooShort(t *testing.T) {
+	c := synthCorpus(1, 2, 2)
+	labels, err := ReadLabels(strings.NewReader(labelText(c, 2)), "phones.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := NewDataset(c, labels, Split{"train", []string{"1-1-0"}}, Split{"test", []string{"1-1-1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Run(d, MFCC(), Options{})
+	if want := "utterance 1-1-0: 320 samples make no frame of mfcc (400 samples each)"; err == nil || err.Error() != want {
+		t.Errorf("error %v, want %q", err, want)
+	}
+}
+
 // TestMaxTrainFrames: a frame sample of the requested size, the same for
 // the same seed.
 func TestMaxTrainFrames(t *testing.T) {
@@ -122,19 +140,9 @@ func TestMaxTrainFrames(t *testing.T) {
 		t.Fatalf("sample of %d rows (%d values), or differs between runs", len(a.phone), len(a.x))
 	}
 	// Reservoir sampling reaches the later utterances too.
-	if a.speaker[slicesMax(a.speaker)] != 1 {
+	if !slices.Contains(a.speaker, 1) {
 		t.Errorf("the sample holds no frame of the second speaker")
 	}
-}
-
-func slicesMax(v []int32) int {
-	best := 0
-	for i, x := range v {
-		if x > v[best] {
-			best = i
-		}
-	}
-	return best
 }
 
 // TestObjectiveGradient compares the analytic gradient with central

@@ -2,7 +2,7 @@
 // train, probe and benchmark with no download.
 //
 // The corpus is LibriSpeech-shaped: twelve eSpeak NG voices (speakers 100 to
-// 111, chapter 1), sixteen utterances each, 16 kHz mono 16-bit FLAC files at
+// 111, chapter 1), fifteen utterances each, 16 kHz mono 16-bit FLAC files at
 // <speaker>/<chapter>/<speaker>-<chapter>-<n>.flac, about 6.5 minutes in all,
 // with LibriSpeech-style transcripts in <speaker>-<chapter>.trans.txt.
 // At the top are
@@ -11,7 +11,7 @@
 //	                   line per utterance, "<id> <label> …", one label per
 //	                   160 samples (the phone at the frame's middle sample)
 //	phone_classes.txt  "<label> <eSpeak mnemonic>", 0 being silence
-//	train.txt          utterance ids for training (13 per speaker)
+//	train.txt          utterance ids for training (12 per speaker)
 //	test.txt           utterance ids held out (3 per speaker)
 //	SPEAKERS.txt       voice, variant, pitch and rate of each speaker
 //
