@@ -2,7 +2,10 @@
 
 package asm
 
-import "math"
+import (
+	"math"
+	"sync"
+)
 
 // rowKernels are the vector halves of LogSumExp and Softmax for one ISA.
 // Each works on n elements, n a positive multiple of w; the row's last
@@ -13,9 +16,19 @@ type rowKernels struct {
 	max      func(x *float32, n int) float32
 	sumExp   func(x *float32, n int, shift float32) float32 // Σ exp(x − shift)
 	expShift func(x, y *float32, n int, shift float32)      // y = exp(x − shift)
+	// tails recycles the padded tail buffers: one on the stack would
+	// escape to the heap through the kernels' function values.
+	tails sync.Pool // *[maxRowW]float32
 }
 
 const maxRowW = 64
+
+func (r *rowKernels) getTail() *[maxRowW]float32 {
+	if buf, ok := r.tails.Get().(*[maxRowW]float32); ok {
+		return buf
+	}
+	return new([maxRowW]float32)
+}
 
 // tail copies the last len(x) mod w elements of x into buf, padded with
 // −Inf, and returns where the vector body ends.
@@ -32,10 +45,11 @@ func (r *rowKernels) tail(buf *[maxRowW]float32, x []float32) (body int) {
 }
 
 func (r *rowKernels) logSumExp(m, n int, x []float32, ldx int, out []float32) {
-	var buf [maxRowW]float32
+	buf := r.getTail()
+	defer r.tails.Put(buf)
 	for i := 0; i < m; i++ {
 		row := x[i*ldx:][:n]
-		body := r.tail(&buf, row)
+		body := r.tail(buf, row)
 		mx := float32(math.Inf(-1))
 		if body > 0 {
 			mx = r.max(&row[0], body)
@@ -66,10 +80,11 @@ func (r *rowKernels) logSumExp(m, n int, x []float32, ldx int, out []float32) {
 }
 
 func (r *rowKernels) softmax(m, n int, x []float32, ldx int, lse []float32, y []float32, ldy int) {
-	var buf [maxRowW]float32
+	buf := r.getTail()
+	defer r.tails.Put(buf)
 	for i := 0; i < m; i++ {
 		xr, yr := x[i*ldx:][:n], y[i*ldy:][:n]
-		body := r.tail(&buf, xr)
+		body := r.tail(buf, xr)
 		if body > 0 {
 			r.expShift(&xr[0], &yr[0], body, lse[i])
 		}

@@ -68,25 +68,13 @@ func (g *packedGemm) sgemm(transA, transB bool, m, n, k int, alpha float32, a []
 		return
 	}
 	// Each worker owns a block of C whose edges are tile boundaries, so
-	// every element is computed exactly as in a single-threaded run. The
-	// calling goroutine takes the last block itself.
+	// every element is computed exactly as in a single-threaded run.
 	mt, nt := ceilDiv(m, g.mr), ceilDiv(n, g.nr)
-	var wg sync.WaitGroup
-	for w := 0; w < gm*gn; w++ {
+	job.runSplit(gm*gn, func(w int) (i0, i1, j0, j1 int) {
 		x, y := w/gn, w%gn
-		i0, i1 := min(x*mt/gm*g.mr, m), min((x+1)*mt/gm*g.mr, m)
-		j0, j1 := min(y*nt/gn*g.nr, n), min((y+1)*nt/gn*g.nr, n)
-		if w == gm*gn-1 {
-			job.run(i0, i1, j0, j1)
-			break
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			job.run(i0, i1, j0, j1)
-		}()
-	}
-	wg.Wait()
+		return min(x*mt/gm*g.mr, m), min((x+1)*mt/gm*g.mr, m),
+			min(y*nt/gn*g.nr, n), min((y+1)*nt/gn*g.nr, n)
+	})
 }
 
 // fill is the share of the microkernel's lanes an m×n product uses.

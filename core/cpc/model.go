@@ -16,6 +16,7 @@ type Model[T nn.Float] struct {
 	Convs      []*nn.Conv1d[T]
 	GRU        *nn.GRU[T]
 	Predictors []*nn.Linear[T] // Predictors[k−1] predicts z_{t+k} from c_t
+	params     []*nn.Param[T]  // Params' list, made once so steps allocate nothing
 }
 
 // New returns a model initialised as PyTorch would, from rng (or all zero
@@ -34,23 +35,20 @@ func New[T nn.Float](cfg Config, rng *rand.Rand) (*Model[T], error) {
 	for k := 0; k < cfg.Predict; k++ {
 		m.Predictors = append(m.Predictors, nn.NewLinear[T](fmt.Sprintf("predictors.%d", k), cfg.Hidden, cfg.Channels, rng))
 	}
+	for _, c := range m.Convs {
+		m.params = append(m.params, c.W, c.B)
+	}
+	g := m.GRU
+	m.params = append(m.params, g.Wih, g.Whh, g.Bih, g.Bhh)
+	for _, p := range m.Predictors {
+		m.params = append(m.params, p.W)
+	}
 	return m, nil
 }
 
 // Params lists every parameter in a fixed order (the optimizer's and the
 // checkpoint's).
-func (m *Model[T]) Params() []*nn.Param[T] {
-	var ps []*nn.Param[T]
-	for _, c := range m.Convs {
-		ps = append(ps, c.W, c.B)
-	}
-	g := m.GRU
-	ps = append(ps, g.Wih, g.Whh, g.Bih, g.Bhh)
-	for _, p := range m.Predictors {
-		ps = append(ps, p.W)
-	}
-	return ps
-}
+func (m *Model[T]) Params() []*nn.Param[T] { return m.params }
 
 // ZeroGrad clears every parameter gradient.
 func (m *Model[T]) ZeroGrad() {

@@ -1,0 +1,39 @@
+package train
+
+import (
+	"math/rand/v2"
+	"testing"
+
+	"github.com/gocpc/cpc/core/cpc"
+	"github.com/gocpc/cpc/core/data"
+)
+
+// BenchmarkTrainBatch times whole training steps (batch drawn from memory,
+// forward, backward, Adam) for each preset with batch negatives. Run with
+// -benchmem: a step in steady state allocates nothing.
+func BenchmarkTrainBatch(b *testing.B) {
+	for _, name := range []string{"small", "paper"} {
+		b.Run(name, func(b *testing.B) {
+			cfg, _ := cpc.Preset(name)
+			rng := rand.New(rand.NewPCG(2, 2))
+			c := &data.Corpus{}
+			for u := range 4 {
+				a := make([]float32, 2*cfg.Window)
+				for i := range a {
+					a[i] = float32(0.1 * rng.NormFloat64())
+				}
+				c.Utterances = append(c.Utterances, data.Utterance{ID: string(rune('a' + u)), Speaker: "s", Audio: a})
+			}
+			tr, err := New(Options{Config: cfg, Seed: 1, Steps: 1, Out: b.TempDir(), SaveEvery: 1, LogEvery: 1}, c)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, _, err := tr.TrainBatch(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
