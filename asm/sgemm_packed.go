@@ -1,4 +1,4 @@
-//go:build !noasm && (amd64 || arm64)
+//go:build !noasm && (amd64 || arm64 || (js && wasmsimd))
 
 package asm
 
@@ -29,6 +29,7 @@ type packedGemm struct {
 	transpose func(dst *float32, w int, src *float32, ld, kc, rows int)
 	copy      func(dst *float32, w int, src *float32, ps, kc, panels int)
 	bufs      sync.Pool // *packBuf
+	splits    sync.Pool // *gemmSplit
 }
 
 // packBuf is one worker's packing space, 64-byte aligned.
@@ -67,14 +68,29 @@ func (g *packedGemm) sgemm(transA, transB bool, m, n, k int, alpha float32, a []
 		job.run(0, m, 0, n)
 		return
 	}
-	// Each worker owns a block of C whose edges are tile boundaries, so
-	// every element is computed exactly as in a single-threaded run.
-	mt, nt := ceilDiv(m, g.mr), ceilDiv(n, g.nr)
-	job.runSplit(gm*gn, func(w int) (i0, i1, j0, j1 int) {
-		x, y := w/gn, w%gn
-		return min(x*mt/gm*g.mr, m), min((x+1)*mt/gm*g.mr, m),
-			min(y*nt/gn*g.nr, n), min((y+1)*nt/gn*g.nr, n)
-	})
+	// Each part is a block of C whose edges are tile boundaries, so every
+	// element is computed exactly as in a single-threaded run.
+	sp, _ := g.splits.Get().(*gemmSplit)
+	if sp == nil {
+		sp = new(gemmSplit)
+	}
+	*sp = gemmSplit{job, gm, gn, ceilDiv(m, g.mr), ceilDiv(n, g.nr)}
+	Parallel(gm*gn, sp)
+	g.splits.Put(sp)
+}
+
+// gemmSplit is a product cut into gm×gn blocks of C, mt×nt tiles in all.
+type gemmSplit struct {
+	job            gemmJob
+	gm, gn, mt, nt int
+}
+
+// Part computes block w, row-block w/gn, column-block w%gn.
+func (s *gemmSplit) Part(w int) {
+	g, x, y := s.job.g, w/s.gn, w%s.gn
+	m, n := s.job.m, s.job.n
+	s.job.run(min(x*s.mt/s.gm*g.mr, m), min((x+1)*s.mt/s.gm*g.mr, m),
+		min(y*s.nt/s.gn*g.nr, n), min((y+1)*s.nt/s.gn*g.nr, n))
 }
 
 // fill is the share of the microkernel's lanes an m×n product uses.

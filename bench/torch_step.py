@@ -1,13 +1,14 @@
 """Times the CPC training step in PyTorch: the same model and InfoNCE loss
 (negatives from the whole batch) as `cpc bench train`, Adam included.
 
-    python3 bench/torch_step.py CONFIG_JSON THREADS STEPS WARMUP
+    python3 bench/torch_step.py CONFIG_JSON
 
-prints one JSON object: the step times in ms, their median, the threads and
-torch's version.
+prints one JSON line with torch's version, then serves steps: for each line
+THREADS read from stdin it runs one step on that many threads and prints one
+JSON line with its time in ms. The benchmark alternates these steps with its
+own, so load from other work falls on both alike.
 """
 import json
-import statistics
 import sys
 import time
 
@@ -17,26 +18,23 @@ from cpc_torch import CPC
 
 
 def main(argv):
-    if len(argv) != 5:
+    if len(argv) != 2:
         sys.exit(__doc__)
     cfg = json.loads(argv[1])
-    threads, steps, warmup = int(argv[2]), int(argv[3]), int(argv[4])
-    torch.set_num_threads(threads)
     torch.manual_seed(1)
     model = CPC(cfg)
     opt = torch.optim.Adam(model.parameters(), lr=cfg["lr"])
     batch = 0.1 * torch.randn(cfg["batch"], cfg["window"])
-    times = []
-    for i in range(warmup + steps):
+    print(json.dumps({"torch": torch.__version__}), flush=True)
+    for line in sys.stdin:
+        torch.set_num_threads(int(line))
         start = time.perf_counter()
         opt.zero_grad(set_to_none=True)
         loss = model.loss(batch)
         loss.backward()
         opt.step()
-        if i >= warmup:
-            times.append(1000 * (time.perf_counter() - start))
-    print(json.dumps({"ms": times, "median_ms": statistics.median(times),
-                      "threads": torch.get_num_threads(), "torch": torch.__version__}))
+        ms = 1000 * (time.perf_counter() - start)
+        print(json.dumps({"ms": ms, "threads": torch.get_num_threads()}), flush=True)
 
 
 if __name__ == "__main__":

@@ -1,94 +1,178 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/klauspost/cpuid/v2"
 
 	"github.com/gocpc/cpc/asm"
 	"github.com/gocpc/cpc/core/cpc"
+	"github.com/gocpc/cpc/core/data"
 	"github.com/gocpc/cpc/core/train"
 )
 
 func runBench(args []string, stderr io.Writer) error {
+	stdout := os.Stdout
 	if len(args) == 0 || args[0] != "train" {
 		return usageError{fmt.Errorf("want 'cpc bench train'")}
 	}
 	fl := newFlags("bench train", "[flags]", stderr)
 	preset := fl.String("config", "paper", "model preset: paper or small")
-	batch := fl.Int("batch", 0, "windows per batch (default: the preset's)")
-	window := fl.Int("window", 0, "samples per window (default: the preset's)")
-	steps := fl.Int("steps", 5, "timed steps")
+	batches := fl.String("batch", "", "windows per batch, or a comma-separated list of sizes to time in turn (default: the preset's)")
+	windows := fl.String("window", "", "samples per window, or a list (default: the preset's)")
+	threadList := fl.String("threads", strconv.Itoa(runtime.NumCPU()), "threads, ours and PyTorch's, or a list: each step is timed at each count in turn")
+	steps := fl.Int("steps", 5, "timed steps per point and thread count")
 	warmup := fl.Int("warmup", 2, "untimed steps first")
-	threads := fl.Int("threads", runtime.NumCPU(), "threads, ours and PyTorch's")
-	torch := fl.Bool("torch", true, "also time the PyTorch reference (bench/torch_step.py, Debian's python3-torch)")
+	torch := fl.Bool("torch", true, "also time the PyTorch reference (bench/torch_step.py, Debian's python3-torch), alternating with ours step by step")
 	if err := parse(fl, args[1:]); err != nil {
 		return err
-	}
-	if *steps < 1 || *warmup < 0 || *threads < 1 {
-		return usageError{fmt.Errorf("--steps and --threads must be positive, --warmup not negative")}
 	}
 	cfg, err := cpc.Preset(*preset)
 	if err != nil {
 		return usageError{err}
 	}
-	override(&cfg.Batch, *batch)
-	override(&cfg.Window, *window)
-	runtime.GOMAXPROCS(*threads)
-
+	bs, err1 := intList("--batch", *batches, cfg.Batch)
+	ws, err2 := intList("--window", *windows, cfg.Window)
+	ts, err3 := intList("--threads", *threadList, 0)
+	for _, err := range []error{err1, err2, err3} {
+		if err != nil {
+			return usageError{err}
+		}
+	}
+	if *steps < 1 || *warmup < 0 {
+		return usageError{fmt.Errorf("--steps must be positive and --warmup not negative")}
+	}
 	corpus, _, err := loadCorpus("", "")
 	if err != nil {
 		return err
 	}
-	t, err := train.New(train.Options{Config: cfg, Seed: 1, LogEvery: 1}, corpus)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stderr, "config %s (C %d, H %d, K %d), batch %d, window %d, negatives batch, Adam; kernels %s, %d threads; %s\n",
-		cfg.Name, cfg.Channels, cfg.Hidden, cfg.Predict, cfg.Batch, cfg.Window, asm.Path(), *threads, cpuid.CPU.BrandName)
-	for range *warmup {
-		if _, _, err := t.TrainBatch(); err != nil {
-			return err
+	fmt.Fprintf(stderr, "config %s (C %d, H %d, K %d), negatives batch, Adam; kernels %s; %s, %d CPUs\n",
+		cfg.Name, cfg.Channels, cfg.Hidden, cfg.Predict, asm.Path(), cpuid.CPU.BrandName, runtime.NumCPU())
+	fmt.Fprintf(stdout, "| batch | window | threads | ours ms/step | GFLOP/s | PyTorch ms/step | PyTorch/ours | peak RSS |\n|--:|--:|--:|--:|--:|--:|--:|--:|\n")
+	var splits []string
+	for _, b := range bs {
+		for _, w := range ws {
+			c := cfg
+			c.Batch, c.Window = b, w
+			p, err := benchPoint(c, corpus, ts, *steps, *warmup, *torch)
+			if err != nil {
+				return err
+			}
+			p.print(stdout)
+			splits = append(splits, p.splitText())
 		}
 	}
-	t.ResetTiming()
-	var ms []float64
-	for range *steps {
-		start := time.Now()
-		if _, _, err := t.TrainBatch(); err != nil {
-			return err
-		}
-		ms = append(ms, float64(time.Since(start).Microseconds())/1000)
+	fmt.Fprintln(stdout)
+	for _, s := range splits {
+		fmt.Fprint(stdout, s)
 	}
-	med := median(ms)
-	gflop := cfg.StepFLOPs(cfg.Batch, cfg.Window) / 1e9
-	fmt.Fprintf(stderr, "ours:    median %.1f ms/step over %d steps (min %.1f, max %.1f); %.1f GFLOP/step, %.1f GFLOP/s\n",
-		med, len(ms), slices.Min(ms), slices.Max(ms), gflop, gflop/med*1000)
-	printSplit(stderr, t.Timing(), len(ms))
-	fmt.Fprintf(stderr, "peak resident memory: %s\n", peakRSS())
-	if !*torch {
-		return nil
-	}
-	tm, err := torchStep(cfg, *threads, *steps, *warmup)
-	if err != nil {
-		return fmt.Errorf("PyTorch reference: %v", err)
-	}
-	fmt.Fprintf(stderr, "PyTorch %s (%d threads): median %.1f ms/step over %d steps; %.1f GFLOP/s\n",
-		tm.Torch, tm.Threads, tm.Median, len(tm.MS), gflop/tm.Median*1000)
-	fmt.Fprintf(stderr, "ratio: ours is %.2f× PyTorch's speed (step time %.2f of PyTorch's)\n", tm.Median/med, med/tm.Median)
 	return nil
 }
 
-func printSplit(w io.Writer, tm train.Timing, steps int) {
+// point is one batch and window size timed at each thread count.
+type point struct {
+	cfg     cpc.Config
+	threads []int
+	ours    [][]float64 // ms per step, by thread count
+	torch   [][]float64
+	split   []train.Timing // summed over the timed steps, by thread count
+	rss     string
+	version string
+}
+
+// benchPoint times cfg's training step: every round runs one step of
+// ours and one of PyTorch's at each thread count, so both meet the same
+// load from other work.
+func benchPoint(cfg cpc.Config, corpus *data.Corpus, threads []int, steps, warmup int, torch bool) (*point, error) {
+	debug.FreeOSMemory()
+	resetPeakRSS()
+	t, err := train.New(train.Options{Config: cfg, Seed: 1, LogEvery: 1}, corpus)
+	if err != nil {
+		return nil, err
+	}
+	p := &point{cfg: cfg, threads: threads, ours: make([][]float64, len(threads)),
+		torch: make([][]float64, len(threads)), split: make([]train.Timing, len(threads))}
+	var ts *torchStepper
+	if torch {
+		if ts, err = startTorch(cfg); err != nil {
+			return nil, err
+		}
+		defer ts.Close()
+		p.version = ts.Version
+	}
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	for round := range warmup + steps {
+		for i, n := range threads {
+			runtime.GOMAXPROCS(n)
+			t.ResetTiming()
+			start := time.Now()
+			if _, _, err := t.TrainBatch(); err != nil {
+				return nil, err
+			}
+			ms := float64(time.Since(start).Microseconds()) / 1000
+			if round >= warmup {
+				p.ours[i] = append(p.ours[i], ms)
+				p.split[i] = addTiming(p.split[i], t.Timing())
+			}
+			if ts == nil {
+				continue
+			}
+			if ms, err = ts.Step(n); err != nil {
+				return nil, err
+			}
+			if round >= warmup {
+				p.torch[i] = append(p.torch[i], ms)
+			}
+		}
+	}
+	p.rss = peakRSS()
+	return p, nil
+}
+
+func (p *point) print(w io.Writer) {
+	gflop := p.cfg.StepFLOPs(p.cfg.Batch, p.cfg.Window) / 1e9
+	for i, n := range p.threads {
+		ours := median(p.ours[i])
+		torch, ratio := "–", "–"
+		if len(p.torch[i]) > 0 {
+			tm := median(p.torch[i])
+			torch, ratio = fmt.Sprintf("%.1f", tm), fmt.Sprintf("%.2f×", tm/ours)
+		}
+		fmt.Fprintf(w, "| %d | %d | %d | %.1f | %.1f | %s | %s | %s |\n",
+			p.cfg.Batch, p.cfg.Window, n, ours, gflop/ours*1000, torch, ratio, p.rss)
+	}
+}
+
+// splitText is where the time of the point's steps went, at each thread
+// count, with the step's spread and the thread scaling.
+func (p *point) splitText() string {
+	var s strings.Builder
+	fmt.Fprintf(&s, "batch %d, window %d: %.1f GFLOP/step", p.cfg.Batch, p.cfg.Window, p.cfg.StepFLOPs(p.cfg.Batch, p.cfg.Window)/1e9)
+	if p.version != "" {
+		fmt.Fprintf(&s, "; PyTorch %s", p.version)
+	}
+	s.WriteString("\n")
+	for i, n := range p.threads {
+		ms := p.ours[i]
+		fmt.Fprintf(&s, "  threads %d: median %.1f ms over %d steps (min %.1f, max %.1f)", n, median(ms), len(ms), slices.Min(ms), slices.Max(ms))
+		if i > 0 {
+			fmt.Fprintf(&s, ", %.2f× the speed on %d", median(p.ours[0])/median(ms), p.threads[0])
+		}
+		s.WriteString("\n")
+		writeSplit(&s, p.split[i], len(ms))
+	}
+	return s.String()
+}
+
+func writeSplit(w io.Writer, tm train.Timing, steps int) {
 	type part struct {
 		name string
 		d    time.Duration
@@ -102,51 +186,35 @@ func printSplit(w io.Writer, tm train.Timing, steps int) {
 	for _, p := range parts {
 		total += p.d
 	}
-	fmt.Fprintln(w, "split (mean per step):")
 	for _, p := range parts {
-		fmt.Fprintf(w, "  %-24s %9.1f ms %5.1f%%\n", p.name, float64(p.d.Microseconds())/1000/float64(steps), 100*float64(p.d)/float64(total))
+		fmt.Fprintf(w, "    %-24s %9.1f ms %5.1f%%\n", p.name, float64(p.d.Microseconds())/1000/float64(steps), 100*float64(p.d)/float64(total))
 	}
 }
 
-type torchTiming struct {
-	MS      []float64 `json:"ms"`
-	Median  float64   `json:"median_ms"`
-	Threads int       `json:"threads"`
-	Torch   string    `json:"torch"`
+func addTiming(a, b train.Timing) train.Timing {
+	a.Data += b.Data
+	a.Optimizer += b.Optimizer
+	for i := range a.Model {
+		a.Model[i] += b.Model[i]
+	}
+	return a
 }
 
-// torchStep runs bench/torch_step.py with Debian's python3.
-func torchStep(cfg cpc.Config, threads, steps, warmup int) (torchTiming, error) {
-	script, err := findBenchScript("torch_step.py")
-	if err != nil {
-		return torchTiming{}, err
+// intList parses a comma-separated list of positive integers; "" gives
+// def alone.
+func intList(flag, s string, def int) ([]int, error) {
+	if s == "" {
+		return []int{def}, nil
 	}
-	out, err := exec.Command("/usr/bin/python3", script, cfg.JSON(), strconv.Itoa(threads), strconv.Itoa(steps), strconv.Itoa(warmup)).Output()
-	if err != nil {
-		if ee, ok := err.(*exec.ExitError); ok {
-			err = fmt.Errorf("%v: %s (make deps installs python3-torch)", err, ee.Stderr)
+	var v []int
+	for _, f := range strings.Split(s, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("%s %q: want positive integers separated by commas", flag, s)
 		}
-		return torchTiming{}, err
+		v = append(v, n)
 	}
-	var tm torchTiming
-	return tm, json.Unmarshal(out, &tm)
-}
-
-// findBenchScript looks for bench/NAME from the working directory upwards,
-// so the benchmark runs from anywhere in the repository.
-func findBenchScript(name string) (string, error) {
-	dir, _ := os.Getwd()
-	for {
-		p := filepath.Join(dir, "bench", name)
-		if _, err := os.Stat(p); err == nil {
-			return p, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", fmt.Errorf("bench/%s not found above the working directory: run from the repository", name)
-		}
-		dir = parent
-	}
+	return v, nil
 }
 
 func median(v []float64) float64 {

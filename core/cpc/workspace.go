@@ -25,6 +25,7 @@ type Workspace[T nn.Float] struct {
 	ctx, dctx      []T   // [T, B, H]
 	pred, dpred    []T   // [T, B, K·C]: predictions of step k in column block k−1
 	gru            *nn.GRUCache[T]
+	relu           nn.ReLU[T]
 	nce            nceScratch[T]
 	met            Metrics
 
@@ -75,12 +76,12 @@ func (w *Workspace[T]) Encode(audio []T) {
 		for l, conv := range w.m.Convs[:last] {
 			y := w.acts[l][b*w.lens[l]*C : (b+1)*w.lens[l]*C]
 			conv.Forward(x, n, y, C)
-			nn.ReLUForward(w.lens[l], C, y, C)
+			w.relu.Forward(y)
 			x, n = y, w.lens[l]
 		}
 		w.m.Convs[last].Forward(x, n, w.z[b*C:], B*C)
 	}
-	nn.ReLUForward(w.frames*B, C, w.z, C)
+	w.relu.Forward(w.z)
 	w.lap(EncoderForward, &t)
 	w.m.GRU.Forward(w.z, w.ctx, w.gru)
 	w.lap(GRUForward, &t)
@@ -90,7 +91,7 @@ func (w *Workspace[T]) Encode(audio []T) {
 // parameters.
 func (w *Workspace[T]) encoderBackward(audio []T) {
 	C, B, last := w.m.Config.Channels, w.batch, len(w.m.Convs)-1
-	nn.ReLUBackward(w.frames*B, C, w.z, w.dz, C)
+	w.relu.Backward(w.z, w.dz)
 	for b := 0; b < B; b++ {
 		dy, ldy := w.dz[b*C:], B*C
 		for l := last; l >= 0; l-- {
@@ -103,7 +104,7 @@ func (w *Workspace[T]) encoderBackward(audio []T) {
 			}
 			w.m.Convs[l].Backward(x, n, dy, ldy, dx)
 			if dx != nil {
-				nn.ReLUBackward(n, C, x, dx, C)
+				w.relu.Backward(x, dx)
 			}
 			dy, ldy = dx, C
 		}

@@ -63,10 +63,11 @@ func TestReLUGradient(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	x, dy := randVec(rng, 40), randVec(rng, 40)
 	y := make([]float64, len(x))
-	loss := func() float64 { copy(y, x); ReLUForward(5, 8, y, 8); return dot(y, dy) }
+	var r ReLU[float64]
+	loss := func() float64 { copy(y, x); r.Forward(y); return dot(y, dy) }
 	loss()
 	dx := append([]float64(nil), dy...)
-	ReLUBackward(5, 8, y, dx, 8)
+	r.Backward(y, dx)
 	checkGrad(t, "relu dx", x, dx, loss)
 }
 

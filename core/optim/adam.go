@@ -5,6 +5,7 @@ package optim
 import (
 	"math"
 
+	"github.com/gocpc/cpc/asm"
 	"github.com/gocpc/cpc/core/nn"
 )
 
@@ -18,15 +19,34 @@ type Adam struct {
 	Clip         float64 // global gradient norm bound; 0 for none
 	Step         int     // updates done so far
 	M, V         [][]float32
+
+	params []*nn.Param[float32]
+	chunks []chunk
+	update updatePass
+	norm   normPass
 }
 
-// NewAdam returns Adam with the paper's β1 0.9, β2 0.999, ε 1e-8.
+// chunk is elements [lo, hi) of parameter p: the unit of work the
+// threads share.
+type chunk struct{ p, lo, hi int }
+
+// chunkSize keeps a chunk's four arrays (weights, gradient, moments) at
+// 1 MiB, many chunks per thread on the paper model.
+const chunkSize = 1 << 16
+
+// NewAdam returns Adam over params with the paper's β1 0.9, β2 0.999,
+// ε 1e-8.
 func NewAdam(params []*nn.Param[float32], lr float64) *Adam {
-	a := &Adam{LR: lr, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8}
-	for _, p := range params {
+	a := &Adam{LR: lr, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, params: params}
+	for i, p := range params {
 		a.M = append(a.M, make([]float32, len(p.W)))
 		a.V = append(a.V, make([]float32, len(p.W)))
+		for lo := 0; lo < len(p.W); lo += chunkSize {
+			a.chunks = append(a.chunks, chunk{i, lo, min(lo+chunkSize, len(p.W))})
+		}
 	}
+	a.update.a, a.norm.a = a, a
+	a.norm.sums = make([]float64, len(a.chunks))
 	return a
 }
 
@@ -38,41 +58,69 @@ func (a *Adam) RateAt(step int) float64 {
 	return a.LR
 }
 
-// GradNorm is the Euclidean norm of all gradients together.
-func GradNorm(params []*nn.Param[float32]) float64 {
+// GradNorm is the Euclidean norm of all gradients together. The chunks'
+// sums of squares are added in a fixed order, so the norm does not
+// depend on the number of threads.
+func (a *Adam) GradNorm() float64 {
+	asm.Parallel(len(a.chunks), &a.norm)
 	s := 0.0
-	for _, p := range params {
-		for _, g := range p.G {
-			s += float64(g) * float64(g)
-		}
+	for _, v := range a.norm.sums {
+		s += v
 	}
 	return math.Sqrt(s)
 }
 
-// Update applies one step to params given their gradients and norm (from
-// GradNorm), clipping them first if Clip is set, as
-// torch.nn.utils.clip_grad_norm_ does.
-func (a *Adam) Update(params []*nn.Param[float32], norm float64) {
-	gscale := 1.0
+type normPass struct {
+	a    *Adam
+	sums []float64
+}
+
+func (n *normPass) Part(i int) {
+	c := n.a.chunks[i]
+	s := 0.0
+	for _, g := range n.a.params[c.p].G[c.lo:c.hi] {
+		s += float64(g) * float64(g)
+	}
+	n.sums[i] = s
+}
+
+// Update applies one step given the gradients' norm (from GradNorm),
+// clipping them first if Clip is set, as torch.nn.utils.clip_grad_norm_
+// does.
+func (a *Adam) Update(norm float64) {
+	u := &a.update
+	u.gscale = 1.0
 	if a.Clip > 0 && norm > a.Clip {
-		gscale = a.Clip / (norm + 1e-6)
+		u.gscale = a.Clip / (norm + 1e-6)
 	}
 	a.Step++
 	lr := a.RateAt(a.Step)
 	// torch.optim.Adam: p −= lr/(1−β1ᵗ) · m / (√v/√(1−β2ᵗ) + ε).
-	stepSize := lr / (1 - math.Pow(a.Beta1, float64(a.Step)))
-	vCorr := math.Sqrt(1 - math.Pow(a.Beta2, float64(a.Step)))
+	u.stepSize = lr / (1 - math.Pow(a.Beta1, float64(a.Step)))
+	u.vCorr = math.Sqrt(1 - math.Pow(a.Beta2, float64(a.Step)))
 	// Coefficients rounded to float32 once, as torch applies them.
-	b1, b2 := float32(a.Beta1), float32(a.Beta2)
-	c1, c2 := float32(1-a.Beta1), float32(1-a.Beta2)
-	for i, p := range params {
-		m, v := a.M[i], a.V[i]
-		for j, g := range p.G {
-			g *= float32(gscale)
-			m[j] = b1*m[j] + c1*g
-			v[j] = b2*v[j] + c2*g*g
-			denom := math.Sqrt(float64(v[j]))/vCorr + a.Eps
-			p.W[j] -= float32(stepSize * float64(m[j]) / denom)
-		}
+	u.b1, u.b2 = float32(a.Beta1), float32(a.Beta2)
+	u.c1, u.c2 = float32(1-a.Beta1), float32(1-a.Beta2)
+	asm.Parallel(len(a.chunks), u)
+}
+
+// updatePass is one Update's coefficients; Part(i) updates chunk i.
+type updatePass struct {
+	a                       *Adam
+	gscale, stepSize, vCorr float64
+	b1, b2, c1, c2          float32
+}
+
+func (u *updatePass) Part(i int) {
+	a := u.a
+	c := a.chunks[i]
+	p := a.params[c.p]
+	w, m, v := p.W[c.lo:c.hi], a.M[c.p][c.lo:c.hi], a.V[c.p][c.lo:c.hi]
+	for j, g := range p.G[c.lo:c.hi] {
+		g *= float32(u.gscale)
+		m[j] = u.b1*m[j] + u.c1*g
+		v[j] = u.b2*v[j] + u.c2*g*g
+		denom := math.Sqrt(float64(v[j]))/u.vCorr + a.Eps
+		w[j] -= float32(u.stepSize * float64(m[j]) / denom)
 	}
 }

@@ -12,14 +12,14 @@ import (
 func TestAdamByHand(t *testing.T) {
 	p := &nn.Param[float32]{Name: "w", Shape: []int{1}, W: []float32{1}, G: []float32{0.5}}
 	a := NewAdam([]*nn.Param[float32]{p}, 0.1)
-	a.Update([]*nn.Param[float32]{p}, GradNorm([]*nn.Param[float32]{p}))
+	a.Update(a.GradNorm())
 	// m = 0.05, v = 0.00025; m̂ = 0.5, v̂ = 0.25: w = 1 − 0.1·0.5/(0.5+1e-8).
 	w1 := 1 - 0.1*0.5/(0.5+1e-8)
 	if math.Abs(float64(p.W[0])-w1) > 1e-6 {
 		t.Fatalf("after one step w = %v, want %v", p.W[0], w1)
 	}
 	p.G[0] = -1
-	a.Update([]*nn.Param[float32]{p}, GradNorm([]*nn.Param[float32]{p}))
+	a.Update(a.GradNorm())
 	m := 0.9*0.05 + 0.1*-1
 	v := 0.999*0.00025 + 0.001*1
 	w2 := w1 - 0.1*(m/(1-0.81))/(math.Sqrt(v/(1-0.999*0.999))+1e-8)
@@ -32,10 +32,10 @@ func TestClipAndWarmup(t *testing.T) {
 	p := &nn.Param[float32]{W: []float32{0, 0}, G: []float32{3, 4}}
 	a := NewAdam([]*nn.Param[float32]{p}, 1)
 	a.Clip, a.Warmup = 1, 4
-	if n := GradNorm([]*nn.Param[float32]{p}); n != 5 {
+	if n := a.GradNorm(); n != 5 {
 		t.Fatalf("norm %v, want 5", n)
 	}
-	a.Update([]*nn.Param[float32]{p}, 5)
+	a.Update(5)
 	// With clipping the first moment is 0.1·g·(1/5); Adam's first step is
 	// ±lr regardless of scale, and warm-up makes lr 1/4 at step 1.
 	if math.Abs(float64(p.W[0])+0.25) > 1e-6 || math.Abs(float64(p.W[1])+0.25) > 1e-6 {

@@ -28,6 +28,11 @@ func BenchmarkTrainBatch(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
+			for range 2 { // warm-up: the kernels' buffers and workers
+				if _, _, err := tr.TrainBatch(); err != nil {
+					b.Fatal(err)
+				}
+			}
 			b.ReportAllocs()
 			for b.Loop() {
 				if _, _, err := tr.TrainBatch(); err != nil {

@@ -201,12 +201,12 @@ func (t *Trainer) TrainBatch() (cpc.Metrics, float64, error) {
 	defer func() { t.timing.Optimizer += time.Since(start) }()
 	norm := math.NaN()
 	if finite(met.Loss) {
-		norm = optim.GradNorm(t.Model.Params())
+		norm = t.adam.GradNorm()
 	}
 	if !finite(met.Loss) || !finite(norm) {
 		return met, norm, fmt.Errorf("step %d: loss %v, gradient norm %v", t.Step+1, met.Loss, norm)
 	}
-	t.adam.Update(t.Model.Params(), norm)
+	t.adam.Update(norm)
 	t.Step++
 	return met, norm, nil
 }
