@@ -63,11 +63,15 @@ test-browser:
 	$(GO) vet -tags browser ./cmd/cpc
 	$(GO) test -count=1 -tags browser -run Browser ./cmd/cpc
 
-# The training step beside PyTorch (Debian's python3-torch), both presets.
+# The training step beside PyTorch (Debian's python3-torch), one step of
+# each in turn, on one and two threads, both presets; then the paper
+# step's growth with batch and with window length (BENCHMARKS.md).
 .PHONY: bench-train
 bench-train: build deps
-	$(BIN) bench train --config paper
-	$(BIN) bench train --config small
+	$(BIN) bench train --config paper --threads 1,2 --steps 7
+	$(BIN) bench train --config small --threads 1,2 --steps 7
+	$(BIN) bench train --config paper --batch 2,4,8 --torch=false
+	$(BIN) bench train --config paper --window 10240,20480,40960 --torch=false
 
 bench-kernels:
 	scripts/deps.sh bench
