@@ -244,16 +244,17 @@ func copyPanels(dst []float32, w int, x []float32, ps, rows, kc int) {
 }
 
 // transposePanel packs h rows of length kc, x[r·rs:][:kc], into one
-// w-row panel. The assembly transposer, where there is one, takes whole
-// groups of 8 rows (or a whole 6-row panel) for the first kc − kc mod 8
-// columns; Go does the rest.
+// w-row panel. The vector transposer, where there is one, takes whole
+// groups of 8 rows (or a whole panel narrower than 8: AVX2's 6-row A
+// panels, SIMD128's 4-row B panels) for the first kc − kc mod 8 columns;
+// Go does the rest.
 func (g *packedGemm) transposePanel(panel []float32, w, h int, x []float32, rs, kc int) {
 	k8, r8 := 0, 0 // rows < r8 are done for p < k8
 	if g.transpose != nil && kc >= 8 {
 		k8 = kc &^ 7
-		if w == 6 && h == 6 {
-			g.transpose(&panel[0], w, &x[0], rs, k8, 6) // spills into slack
-			r8 = 6
+		if w < 8 && h == w {
+			g.transpose(&panel[0], w, &x[0], rs, k8, w) // 6 rows spill into slack
+			r8 = w
 		}
 		for ; w >= 8 && r8+8 <= h; r8 += 8 {
 			g.transpose(&panel[r8], w, &x[r8*rs], rs, k8, 8)

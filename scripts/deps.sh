@@ -2,8 +2,9 @@
 # Installs what `make test` needs on a fresh Debian machine, skipping what is
 # already there: qemu-user (arm64 kernels under emulation), Debian's python3
 # with numpy and torch (the PyTorch compatibility check and the benchmark
-# anchors), chromium (the browser demo's end-to-end test). Run as root, or
-# with sudo available.
+# anchors), chromium (the browser demo's end-to-end test), npm and, through
+# it, the wasm tools package-lock.json pins (wabt and binaryen, for the
+# browser's SIMD128 kernels). Run as root, or with sudo available.
 set -euo pipefail
 
 need=()
@@ -11,17 +12,23 @@ command -v qemu-aarch64 >/dev/null || need+=(qemu-user)
 /usr/bin/python3 -c 'import numpy' 2>/dev/null || need+=(python3-numpy)
 /usr/bin/python3 -c 'import torch' 2>/dev/null || need+=(python3-torch)
 command -v chromium >/dev/null || need+=(chromium)
+command -v npm >/dev/null || need+=(npm)
 # `scripts/deps.sh bench` adds the benchmarks' anchors: OpenBLAS for numpy
 # (without it numpy falls back to the reference BLAS) and scipy.
 if [ "${1:-}" = bench ]; then
   dpkg -s libopenblas0-pthread >/dev/null 2>&1 || need+=(libopenblas0-pthread)
   /usr/bin/python3 -c 'import scipy' 2>/dev/null || need+=(python3-scipy)
 fi
-[ ${#need[@]} -eq 0 ] && exit 0
+if [ ${#need[@]} -gt 0 ]; then
+  echo "installing: ${need[*]}"
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo=sudo
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq "${need[@]}" >/dev/null
+fi
 
-echo "installing: ${need[*]}"
-sudo=""
-[ "$(id -u)" -eq 0 ] || sudo=sudo
-export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -qq
-$sudo apt-get install -y -qq "${need[@]}" >/dev/null
+cd "$(dirname "$0")/.."
+if [ ! -x node_modules/.bin/wasm-merge ] || [ ! -x node_modules/.bin/wat2wasm ]; then
+  npm ci --no-audit --no-fund
+fi

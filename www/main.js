@@ -25,7 +25,8 @@ function onEvent(e) {
     case 'step':
       page.metrics = e.metrics;
       page.step = e.metrics.step;
-      page.history.push({step: e.metrics.step, loss: e.metrics.loss, accuracy: e.metrics.accuracy});
+      page.history.push({step: e.metrics.step, loss: e.metrics.loss, accuracy: e.metrics.accuracy,
+        seconds: e.metrics.seconds});
       break;
     case 'projection':
       page.points = e.points;
@@ -285,6 +286,9 @@ function renderControls() {
   $('engine-state').textContent = {starting: 'starting…', idle: 'ready', loading: 'loading audio…',
     training: 'training', paused: 'paused'}[status().state];
   $('kernel').textContent = page.kernel || '…';
+  $('other-kernel').hidden = !page.kernel;
+  $('other-kernel').textContent = page.kernel === 'generic' ? 'reload with SIMD128' : 'reload with pure Go';
+  $('other-kernel').href = page.kernel === 'generic' ? '?kernel=simd128' : '?kernel=generic';
   $('start').textContent = s === 'training' ? 'Pause' : s === 'paused' ? 'Resume' : page.model ? 'Train more' : 'Start';
   $('start').disabled = !ready || (s !== 'training' && page.utterances.length === 0);
   $('reset').disabled = !page.model || s === 'training';
@@ -351,7 +355,9 @@ function status() {
     stepsPerSec: m ? m.stepsPerSec : null, kernel: page.kernel};
 }
 
-const started = request('boot').then(kernel => {
+// ?kernel=generic runs the pure-Go module; the default has the SIMD128
+// kernels.
+const started = request('boot', {kernel: new URLSearchParams(location.search).get('kernel')}).then(kernel => {
   page.kernel = kernel;
   setState('idle');
 });

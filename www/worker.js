@@ -1,7 +1,8 @@
-// The training engine's thread. The Go module (build/cpc.wasm) runs here,
-// never on the page's thread, so the page stays responsive however long a
-// step takes. The page sends {id, cmd, args} and gets {id, result} or
-// {id, error}; progress comes as {event, ...} messages.
+// The training engine's thread. The Go module runs here, never on the
+// page's thread, so the page stays responsive however long a step takes:
+// build/cpc.wasm, with the SIMD128 kernels, or build/cpc-generic.wasm, pure
+// Go, as boot is asked. The page sends {id, cmd, args} and gets {id, result}
+// or {id, error}; progress comes as {event, ...} messages.
 importScripts('build/wasm_exec.js');
 
 const MAX_PLOT = 24;        // utterances in the embedding plot
@@ -9,6 +10,7 @@ const PLOT_SAMPLES = 8000;  // of each, the middle half second
 const PLOT_SHARE = 0.2;     // time spent redrawing the plot, at most, while training
 
 let go = null;               // the running Go program
+let module = '';             // its file
 let cpc = null;              // its API, globalThis.cpc
 let dead = null;             // rejects when the program stops
 let halt = null;             // (why) => marks the program stopped and restarts it
@@ -31,12 +33,28 @@ console.log = (...a) => {
   log(...a);
 };
 
-async function boot() {
+const MODULES = {simd128: 'build/cpc.wasm', generic: 'build/cpc-generic.wasm'};
+
+// boot starts the module of the kernel path asked for (once; a restart
+// keeps it) and answers the path it runs. An engine without SIMD128 cannot
+// compile cpc.wasm and gets the pure-Go module instead.
+async function boot({kernel} = {}) {
+  if (!module) {
+    if (kernel && !Object.hasOwn(MODULES, kernel)) throw new Error(`unknown kernel path "${kernel}" (simd128 or generic)`);
+    module = MODULES[kernel || 'simd128'];
+  }
   go = new Go();
   fatal = '';
   let code = 0;
   go.exit = c => { code = c; };
-  const {instance} = await WebAssembly.instantiateStreaming(fetch('build/cpc.wasm'), go.importObject);
+  let instance;
+  try {
+    ({instance} = await WebAssembly.instantiateStreaming(fetch(module), go.importObject));
+  } catch (e) {
+    if (!(e instanceof WebAssembly.CompileError) || module === MODULES.generic) throw e;
+    module = MODULES.generic;
+    ({instance} = await WebAssembly.instantiateStreaming(fetch(module), go.importObject));
+  }
   let fail, over = false;
   dead = new Promise((_, reject) => { fail = reject; });
   dead.catch(() => {}); // observed through engine() only

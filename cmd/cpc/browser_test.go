@@ -42,15 +42,20 @@ func chromium(t *testing.T) string {
 	return path
 }
 
-// buildWasm builds the module and copies the wasm_exec.js of the same Go
-// beside it, as make wasm does, into a fresh directory.
+// buildWasm builds the page's two modules as make wasm does, cpc.wasm with
+// the SIMD128 kernels (scripts/wasm-simd.sh, which needs make deps's wasm
+// tools) and cpc-generic.wasm, and copies the wasm_exec.js of the same Go
+// beside them, into a fresh directory.
 func buildWasm(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
-	build := exec.Command("go", "build", "-o", filepath.Join(dir, "cpc.wasm"), "github.com/gocpc/cpc/wasm/browser")
-	build.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("building the wasm module: %v\n%s", err, out)
+	simd := exec.Command(filepath.Join("..", "..", "scripts", "wasm-simd.sh"), "build", filepath.Join(dir, "cpc.wasm"), "github.com/gocpc/cpc/wasm/browser")
+	generic := exec.Command("go", "build", "-o", filepath.Join(dir, "cpc-generic.wasm"), "github.com/gocpc/cpc/wasm/browser")
+	generic.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
+	for _, build := range []*exec.Cmd{simd, generic} {
+		if out, err := build.CombinedOutput(); err != nil {
+			t.Fatalf("%s: %v\n%s", strings.Join(build.Args, " "), err, out)
+		}
 	}
 	root, err := exec.Command("go", "env", "GOROOT").Output()
 	if err != nil {
@@ -129,9 +134,10 @@ type status struct {
 	Kernel      string
 }
 
-// TestBrowser loads the page, trains on the sample, continues a natively
-// trained checkpoint, exports it and checks that native code embeds a file
-// exactly as the page does with it.
+// TestBrowser loads the page, which runs the SIMD128 kernels, trains on the
+// sample, continues a natively trained checkpoint, exports it and checks
+// that native code embeds a file exactly as the page does with it; then it
+// checks that ?kernel=generic loads the pure-Go module.
 func TestBrowser(t *testing.T) {
 	exe := chromium(t)
 	dir := t.TempDir()
@@ -187,7 +193,7 @@ func TestBrowser(t *testing.T) {
 
 	p.do(chromedp.Navigate(srv.URL))
 	eval[any](p, `cpcDemo.ready()`)
-	if s := eval[status](p, `cpcDemo.status()`); s.State != "idle" || s.Kernel != "generic" {
+	if s := eval[status](p, `cpcDemo.status()`); s.State != "idle" || s.Kernel != "simd128" {
 		t.Fatalf("after start-up: %+v", s)
 	}
 	start = time.Now()
@@ -232,6 +238,12 @@ func TestBrowser(t *testing.T) {
 	}
 
 	compareEmbeddings(p, dir, "100/1/100-1-0000.flac")
+
+	p.do(chromedp.Navigate(srv.URL + "/?kernel=generic"))
+	eval[any](p, `cpcDemo.ready()`)
+	if s := eval[status](p, `cpcDemo.status()`); s.State != "idle" || s.Kernel != "generic" {
+		t.Fatalf("with ?kernel=generic: %+v", s)
+	}
 }
 
 // badFiles adds files that cannot be used: the page says why, and the

@@ -19,7 +19,7 @@ func runServe(args []string, stderr io.Writer) error {
 	fl := newFlags("serve", "[flags]", stderr)
 	addr := fl.String("addr", "127.0.0.1:8080", "address to listen on")
 	www := fl.String("www", "www", "directory of the demo page")
-	build := fl.String("wasm", filepath.Join("www", "build"), "directory holding cpc.wasm and wasm_exec.js (make wasm)")
+	build := fl.String("wasm", filepath.Join("www", "build"), "directory holding cpc.wasm, cpc-generic.wasm and wasm_exec.js (make wasm)")
 	if err := parse(fl, args); err != nil {
 		return err
 	}
@@ -39,9 +39,10 @@ func runServe(args []string, stderr io.Writer) error {
 	return srv.Serve(ln)
 }
 
-// pageHandler serves the demo page: the files of www at /, the wasm module
-// and the wasm_exec.js of the Go that built it at /build/, and the bundled
-// sample corpus at /sample/, listed in /sample/index.json.
+// pageHandler serves the demo page: the files of www at /, the wasm modules
+// (cpc.wasm, and cpc-generic.wasm for the page's ?kernel=generic) and the
+// wasm_exec.js of the Go that built them at /build/, and the bundled sample
+// corpus at /sample/, listed in /sample/index.json.
 func pageHandler(www, build string) (http.Handler, error) {
 	for _, f := range []string{filepath.Join(www, "index.html"), filepath.Join(build, "cpc.wasm"), filepath.Join(build, "wasm_exec.js")} {
 		if _, err := os.Stat(f); err != nil {

@@ -169,5 +169,6 @@ func (m *stepMetrics) js() any {
 		return nil
 	}
 	return map[string]any{"step": m.Step, "loss": m.Loss, "accuracy": m.Accuracy,
-		"lossK": jsArray(m.LossK), "accuracyK": jsArray(m.AccK), "gradNorm": m.GradNorm, "stepsPerSec": m.StepsPerSec}
+		"lossK": jsArray(m.LossK), "accuracyK": jsArray(m.AccK), "gradNorm": m.GradNorm,
+		"stepsPerSec": m.StepsPerSec, "seconds": m.Seconds}
 }

@@ -4,7 +4,7 @@
 // Worker. It sets globalThis.cpc to an object of functions that each return
 // a Promise (rejected with an Error naming what was wrong):
 //
-//	kernel()                        the kernel path in use ("generic", …)
+//	kernel()                        the kernel path in use ("simd128" or "generic")
 //	decode(bytes, name)             WAV or FLAC bytes (16 kHz) → Float32Array
 //	add(id, speaker, samples)       keep an utterance: Float32Array, 16 kHz mono
 //	setSpeaker(id, speaker), remove(id)
@@ -12,7 +12,7 @@
 //	loadModel(bytes, settings)      a model.safetensors checkpoint, to continue training
 //	configure(settings)             new training settings for the model (Adam restarts)
 //	train(n, onStep)                up to n steps; onStep(metrics) after each, false stops
-//	metrics()                       the last step's {step, loss, accuracy, lossK, accuracyK, gradNorm, stepsPerSec}
+//	metrics()                       the last step's {step, loss, accuracy, lossK, accuracyK, gradNorm, stepsPerSec, seconds}
 //	embed(samples)                  {frames, dim, data: c_t row-major, mean: mean c_t}
 //	embedMeans(ids, maxSamples)     {dim, data}: mean c_t of each utterance, cut to its middle maxSamples
 //	pca(data, rows, dim)            Float32Array of rows × 2: the first two principal components

@@ -9,6 +9,7 @@ import (
 	"syscall/js"
 	"testing"
 
+	"github.com/gocpc/cpc/asm"
 	"github.com/gocpc/cpc/core/audio"
 	"github.com/gocpc/cpc/core/cpc"
 )
@@ -49,8 +50,8 @@ func object(kv map[string]any) js.Value { return js.ValueOf(kv) }
 
 func TestAPI(t *testing.T) {
 	obj := api(&session{})
-	if k := must(t, obj, "kernel").String(); k != "generic" {
-		t.Errorf("kernel %q", k)
+	if k := must(t, obj, "kernel").String(); k != asm.Path() || k == "" {
+		t.Errorf("kernel %q, the path in use is %q", k, asm.Path())
 	}
 
 	x := tone(3000, 0.05, 1)

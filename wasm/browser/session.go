@@ -64,7 +64,8 @@ type stepMetrics struct {
 	Loss, Accuracy float64
 	LossK, AccK    []float64
 	GradNorm       float64
-	StepsPerSec    float64
+	StepsPerSec    float64 // smoothed over a few steps
+	Seconds        float64 // this step's training time alone
 }
 
 var errNoModel = errors.New("no model: create one or import a checkpoint first")
@@ -158,13 +159,13 @@ func (se *session) train(n int, after func(stepMetrics) bool) (*stepMetrics, err
 		if err != nil {
 			return se.last, err
 		}
-		sps := 1 / time.Since(start).Seconds()
+		secs := time.Since(start).Seconds()
 		if se.rate == 0 {
-			se.rate = sps
+			se.rate = 1 / secs
 		}
-		se.rate += 0.3 * (sps - se.rate) // smooth over a few steps
+		se.rate += 0.3 * (1/secs - se.rate) // smooth over a few steps
 		se.last = &stepMetrics{Step: se.steps(), Loss: met.Loss, Accuracy: met.Accuracy,
-			LossK: met.LossK, AccK: met.AccK, GradNorm: norm, StepsPerSec: se.rate}
+			LossK: met.LossK, AccK: met.AccK, GradNorm: norm, StepsPerSec: se.rate, Seconds: secs}
 		if !after(*se.last) {
 			break
 		}

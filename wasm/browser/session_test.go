@@ -48,7 +48,7 @@ func TestTrainExportAndContinue(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Equal(seen, []int{1, 2}) || last.Step != 2 || len(last.LossK) != 12 || !(last.StepsPerSec > 0) {
+	if !slices.Equal(seen, []int{1, 2}) || last.Step != 2 || len(last.LossK) != 12 || !(last.StepsPerSec > 0) || !(last.Seconds > 0) {
 		t.Fatalf("steps %v, last %+v", seen, last)
 	}
 

@@ -1,0 +1,73 @@
+;; Packing for the SIMD128 microkernel (sgemm_packed.go's transpose and
+;; copy fast paths), for the browser build: Go's wasm moves one float at a
+;; time with a bounds check each, which left packing a third of the time
+;; of a product with N = 128. Pointers are byte offsets into Go's linear
+;; memory, imported as go.mem (scripts/wasm-simd.sh).
+(module
+  (import "go" "mem" (memory 0))
+
+  ;; transposeRows(dst, w, src, ld, kc, rows) sets dst[p·w + r] =
+  ;; src[r·ld + p] for r < rows, 8 or 4 (packPanels passes groups of 8 rows
+  ;; and whole 4-row panels), and p < kc, a positive multiple of 4 (it
+  ;; passes one of 8), with w ≥ rows; 4×4 blocks are transposed in
+  ;; registers.
+  (func (export "transposeRows") (param $dst i32) (param $w i32) (param $src i32) (param $ld i32) (param $kc i32) (param $rows i32)
+    (local $w4 i32) (local $ld4 i32)
+    (local.set $w4 (i32.shl (local.get $w) (i32.const 2)))
+    (local.set $ld4 (i32.shl (local.get $ld) (i32.const 2)))
+    (loop $cols
+      (call $block4 (local.get $dst) (local.get $w4) (local.get $src) (local.get $ld4))
+      (if (i32.eq (local.get $rows) (i32.const 8))
+        (then
+          (call $block4 (i32.add (local.get $dst) (i32.const 16)) (local.get $w4)
+            (i32.add (local.get $src) (i32.shl (local.get $ld4) (i32.const 2))) (local.get $ld4))))
+      (local.set $dst (i32.add (local.get $dst) (i32.shl (local.get $w4) (i32.const 2))))
+      (local.set $src (i32.add (local.get $src) (i32.const 16)))
+      (br_if $cols (local.tee $kc (i32.sub (local.get $kc) (i32.const 4))))))
+
+  ;; block4 transposes the 4×4 block at src (rows ld4 bytes apart) into
+  ;; the one at dst (rows w4 bytes apart).
+  (func $block4 (param $dst i32) (param $w4 i32) (param $src i32) (param $ld4 i32)
+    (local $r0 v128) (local $r1 v128) (local $r2 v128) (local $r3 v128)
+    (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128)
+    (local.set $r0 (v128.load (local.get $src)))
+    (local.set $r1 (v128.load (local.tee $src (i32.add (local.get $src) (local.get $ld4)))))
+    (local.set $r2 (v128.load (local.tee $src (i32.add (local.get $src) (local.get $ld4)))))
+    (local.set $r3 (v128.load (i32.add (local.get $src) (local.get $ld4))))
+    ;; t0 = r0[0] r1[0] r0[1] r1[1], t1 the same of lanes 2, 3; t2, t3 of r2, r3.
+    (local.set $t0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $r0) (local.get $r1)))
+    (local.set $t1 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $r0) (local.get $r1)))
+    (local.set $t2 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $r2) (local.get $r3)))
+    (local.set $t3 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $r2) (local.get $r3)))
+    (v128.store (local.get $dst)
+      (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t0) (local.get $t2)))
+    (v128.store (local.tee $dst (i32.add (local.get $dst) (local.get $w4)))
+      (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t0) (local.get $t2)))
+    (v128.store (local.tee $dst (i32.add (local.get $dst) (local.get $w4)))
+      (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t1) (local.get $t3)))
+    (v128.store (i32.add (local.get $dst) (local.get $w4))
+      (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t1) (local.get $t3))))
+
+  ;; copyPanels(dst, w, src, ps, kc, panels) sets dst[q·w·kc + p·w + j] =
+  ;; src[p·ps + q·w + j] for p < kc, q < panels and j < w, a multiple of
+  ;; 4; it reads src in storage order.
+  (func (export "copyPanels") (param $dst i32) (param $w i32) (param $src i32) (param $ps i32) (param $kc i32) (param $panels i32)
+    (local $w4 i32) (local $step i32) (local $s i32) (local $d i32) (local $q i32) (local $j i32)
+    (local.set $w4 (i32.shl (local.get $w) (i32.const 2)))
+    (local.set $step (i32.mul (local.get $w4) (local.get $kc)))
+    (loop $cols
+      (local.set $s (local.get $src))
+      (local.set $d (local.get $dst))
+      (local.set $q (local.get $panels))
+      (loop $panel
+        (local.set $j (i32.const 0))
+        (loop $vec
+          (v128.store (i32.add (local.get $d) (local.get $j)) (v128.load (i32.add (local.get $s) (local.get $j))))
+          (br_if $vec (i32.lt_u (local.tee $j (i32.add (local.get $j) (i32.const 16))) (local.get $w4))))
+        (local.set $s (i32.add (local.get $s) (local.get $w4)))
+        (local.set $d (i32.add (local.get $d) (local.get $step)))
+        (br_if $panel (local.tee $q (i32.sub (local.get $q) (i32.const 1)))))
+      (local.set $src (i32.add (local.get $src) (i32.shl (local.get $ps) (i32.const 2))))
+      (local.set $dst (i32.add (local.get $dst) (local.get $w4)))
+      (br_if $cols (local.tee $kc (i32.sub (local.get $kc) (i32.const 1))))))
+)

@@ -1,0 +1,263 @@
+//go:build !js
+
+// Command browser times a training step of the demo page in headless
+// Chromium (Debian's chromium) on its two modules, cpc.wasm with the
+// SIMD128 kernels and the pure-Go cpc-generic.wasm, beside the native step
+// on one thread, all in one run (make bench-browser, after make build
+// wasm). The page is served by bin/cpc serve and trains the bundled sample
+// at the config's window and batch; a step's time is the page's own
+// measurement of TrainBatch, as the native figure is. The three take their
+// steps in turn, so load from elsewhere on the machine falls on all of
+// them alike, and V8 gets warm-up steps to tier up its code first. (It
+// drives a browser, so it is not built for js/wasm.)
+package main
+
+import (
+	"bufio"
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/klauspost/cpuid/v2"
+
+	"github.com/gocpc/cpc/asm"
+	"github.com/gocpc/cpc/core/cpc"
+	"github.com/gocpc/cpc/core/data"
+	"github.com/gocpc/cpc/core/sample"
+	"github.com/gocpc/cpc/core/train"
+)
+
+var (
+	preset   = flag.String("config", "small", "model preset: small or paper")
+	rounds   = flag.Int("rounds", 7, "timed steps of the native and the SIMD128 runs, one of each a round")
+	generic  = flag.Int("generic", 3, "timed steps of the pure-Go module, in the first rounds (each takes tens of seconds)")
+	warmup   = flag.Int("warmup", 3, "untimed steps first (the pure-Go module takes one)")
+	cpcBin   = flag.String("cpc", filepath.Join("bin", "cpc"), "the cpc binary, whose serve command serves the page")
+	www      = flag.String("www", "www", "directory of the demo page")
+	wasm     = flag.String("wasm", filepath.Join("www", "build"), "directory of cpc.wasm, cpc-generic.wasm and wasm_exec.js (make wasm)")
+	chromium = flag.String("chromium", "chromium", "the browser")
+)
+
+func main() {
+	flag.Parse()
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "bench/browser:", err)
+		os.Exit(1)
+	}
+}
+
+// series is one column of measurements: step times in seconds.
+type series struct {
+	name, where string
+	secs        []float64
+}
+
+func run() error {
+	cfg, err := cpc.Preset(*preset)
+	if err != nil {
+		return err
+	}
+	version, err := exec.Command(*chromium, "--version").Output()
+	if err != nil {
+		return fmt.Errorf("%s --version: %v (make deps installs Debian's chromium)", *chromium, err)
+	}
+	fmt.Printf("config %s (C %d, H %d, K %d), batch %d, window %d: %.1f GFLOP/step\n%s; %s; Go %s; load average at start %s\n",
+		cfg.Name, cfg.Channels, cfg.Hidden, cfg.Predict, cfg.Batch, cfg.Window, cfg.StepFLOPs(cfg.Batch, cfg.Window)/1e9,
+		strings.TrimSpace(string(version)), cpuid.CPU.BrandName, runtime.Version(), loadAverage())
+
+	native, err := nativeTrainer(cfg)
+	if err != nil {
+		return err
+	}
+	url, stop, err := serve()
+	if err != nil {
+		return err
+	}
+	defer stop()
+
+	dir, err := os.MkdirTemp("", "bench-browser")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	alloc, cancel := chromedp.NewExecAllocator(context.Background(), append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(*chromium), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true), chromedp.UserDataDir(dir))...)
+	defer cancel()
+	browser, cancel := chromedp.NewContext(alloc)
+	defer cancel()
+	if err := chromedp.Do(browser); err != nil { // starts the browser, whose tabs the pages get
+		return err
+	}
+	browser, cancel = context.WithTimeout(browser, time.Hour)
+	defer cancel()
+	simdTab, err := openPage(browser, url, "simd128", cfg)
+	defer simdTab.close()
+	if err != nil {
+		return err
+	}
+	genericTab, err := openPage(browser, url, "generic", cfg)
+	defer genericTab.close()
+	if err != nil {
+		return err
+	}
+
+	fmt.Printf("warm-up: %d steps native and SIMD128, 1 pure Go\n", *warmup)
+	for range *warmup {
+		if _, _, err := native.TrainBatch(); err != nil {
+			return err
+		}
+	}
+	if _, err := simdTab.steps(*warmup); err != nil {
+		return err
+	}
+	if _, err := genericTab.steps(1); err != nil {
+		return err
+	}
+	cols := []*series{{name: asm.Path(), where: "native"}, {name: "simd128", where: "Chromium"}, {name: "generic", where: "Chromium"}}
+	for r := range *rounds {
+		start := time.Now()
+		if _, _, err := native.TrainBatch(); err != nil {
+			return err
+		}
+		cols[0].secs = append(cols[0].secs, time.Since(start).Seconds())
+		s, err := simdTab.steps(1)
+		if err != nil {
+			return err
+		}
+		cols[1].secs = append(cols[1].secs, s...)
+		if r < *generic {
+			if s, err = genericTab.steps(1); err != nil {
+				return err
+			}
+			cols[2].secs = append(cols[2].secs, s...)
+		}
+		fmt.Fprintf(os.Stderr, "round %d of %d\n", r+1, *rounds)
+	}
+	report(cols, cfg.StepFLOPs(cfg.Batch, cfg.Window))
+	fmt.Printf("load average at end %s\n", loadAverage())
+	return nil
+}
+
+// nativeTrainer is the trainer cpc bench train runs, on one thread.
+func nativeTrainer(cfg cpc.Config) (*train.Trainer, error) {
+	runtime.GOMAXPROCS(1)
+	c, err := data.Scan(sample.FS, nil)
+	if err == nil {
+		err = c.Load(sample.FS)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return train.New(train.Options{Config: cfg, Seed: 1, LogEvery: 1}, c)
+}
+
+// serve starts cpc serve on a free port and returns the page's address.
+func serve() (url string, stop func(), err error) {
+	cmd := exec.Command(*cpcBin, "serve", "--addr", "127.0.0.1:0", "--www", *www, "--wasm", *wasm)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		return "", nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return "", nil, fmt.Errorf("%v (make build builds bin/cpc)", err)
+	}
+	stop = func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+	}
+	// The first line names the address: "serving the demo page at URL (…)".
+	line, err := bufio.NewReader(stderr).ReadString('\n')
+	_, after, ok := strings.Cut(line, " at ")
+	url, _, _ = strings.Cut(after, " ")
+	if err != nil || !ok || !strings.HasPrefix(url, "http://") {
+		stop()
+		return "", nil, fmt.Errorf("cpc serve: %q, %v", line, err)
+	}
+	return url, stop, nil
+}
+
+// tab is the demo page in a browser tab.
+type tab struct {
+	ctx   context.Context
+	close context.CancelFunc
+}
+
+// openPage opens the page on the given kernel path in a new tab, checks
+// that it runs that path, loads the sample and sets the config's window
+// and batch.
+func openPage(browser context.Context, url, kernel string, cfg cpc.Config) (tab, error) {
+	ctx, cancel := chromedp.NewContext(browser)
+	t := tab{ctx, cancel}
+	if err := chromedp.Do(ctx, chromedp.Navigate(url+"?kernel="+kernel)); err != nil {
+		return t, err
+	}
+	if _, err := eval[any](t, `cpcDemo.ready()`); err != nil {
+		return t, err
+	}
+	if got, err := eval[string](t, `cpcDemo.status().kernel`); err != nil || got != kernel {
+		return t, fmt.Errorf("the page on ?kernel=%s runs %q (%v)", kernel, got, err)
+	}
+	if _, err := eval[int](t, `cpcDemo.loadSample()`); err != nil {
+		return t, err
+	}
+	return t, chromedp.Do(ctx, chromedp.SetValue("#config", cfg.Name),
+		chromedp.SetValue("#window", fmt.Sprint(cfg.Window)), chromedp.SetValue("#batch", fmt.Sprint(cfg.Batch)))
+}
+
+// steps trains n steps and returns each one's time as the page measured it.
+func (t tab) steps(n int) ([]float64, error) {
+	return eval[[]float64](t, fmt.Sprintf(`cpcDemo.train(%d).then(() => cpcDemo.history().slice(-%d).map(h => h.seconds))`, n, n))
+}
+
+func eval[T any](t tab, script string) (T, error) {
+	v, err := chromedp.Run(t.ctx, chromedp.Evaluate[T](script, chromedp.EvalAwaitPromise))
+	if err != nil {
+		err = fmt.Errorf("%s: %v", script, err)
+	}
+	return v, err
+}
+
+// report prints the table: medians, the range, and speeds against the
+// native step.
+func report(cols []*series, flops float64) {
+	med := func(s []float64) float64 {
+		s = slices.Sorted(slices.Values(s))
+		return (s[(len(s)-1)/2] + s[len(s)/2]) / 2
+	}
+	native := med(cols[0].secs)
+	fmt.Println("\n| kernels | where | threads | steps | ms/step, median (min–max) | steps/s | GFLOP/s | speed vs native |")
+	fmt.Println("|---|---|--:|--:|--:|--:|--:|--:|")
+	for _, c := range cols {
+		m := med(c.secs)
+		fmt.Printf("| %s | %s | 1 | %d | %.0f (%.0f–%.0f) | %.3f | %.1f | %.3f |\n", c.name, c.where, len(c.secs),
+			1000*m, 1000*slices.Min(c.secs), 1000*slices.Max(c.secs), 1/m, flops/m/1e9, native/m)
+	}
+	simd, gen := med(cols[1].secs), med(cols[2].secs)
+	fmt.Printf("\nSIMD128 in Chromium: %.2f× the native one-thread speed (floor 1/3: %s), %.1f× the pure-Go module (floor 5×: %s)\n",
+		native/simd, met(native/simd >= 1.0/3), gen/simd, met(gen/simd >= 5))
+}
+
+func met(ok bool) string {
+	if ok {
+		return "met"
+	}
+	return "not met"
+}
+
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	return strings.Join(strings.Fields(string(b))[:3], " ")
+}
