@@ -2,6 +2,9 @@
 GO      ?= go
 BIN     := bin/cpc
 WASMEXEC = $(shell $(GO) env GOROOT)/lib/wasm/go_js_wasm_exec
+# Builds and runs js/wasm programs with the SIMD128 kernels merged in.
+WASMSIMD = $(CURDIR)/scripts/wasm-simd.sh
+TOOLS    = node_modules/.package-lock.json
 
 .PHONY: build run test deps vet test-native test-noasm test-arm64 test-wasm bench-kernels sample
 
@@ -15,13 +18,15 @@ run: build
 
 # The paper's Table 1 on the bundled sample (README, "Evaluation"): trains
 # the small model on all 180 utterances, as the paper trains on the whole
-# 100 h set its probe splits come from (about 9 minutes on 2 cores), then
-# probes it beside MFCCs and the untrained model it started from. The table
-# is printed and kept in run/probe/table.md.
+# 100 h set its probe splits come from (about 9 minutes on 2 cores; windows
+# of half the paper's length, twice as many a batch), then probes it beside
+# MFCCs and the untrained model it started from, each classifier's L2
+# chosen by cross-validation on the train split. The table is printed and
+# kept in run/probe/table.md.
 .PHONY: probe
 probe: build
-	$(BIN) train --config small --lr 2e-3 --warmup 100 --steps 2500 --save-every 500 --out run/probe
-	$(BIN) probe --features run/probe,run/probe:z,mfcc,random:small | tee run/probe/table.md
+	$(BIN) train --config small --window 10240 --batch 16 --lr 2e-3 --warmup 100 --steps 2500 --save-every 500 --out run/probe
+	$(BIN) probe --l2 auto --features run/probe,run/probe:z,mfcc,random:small | tee run/probe/table.md
 
 deps:
 	scripts/deps.sh
@@ -43,23 +48,38 @@ test-noasm:
 test-arm64:
 	GOARCH=arm64 $(GO) test -count=1 -exec qemu-aarch64 ./asm/... ./core/nn/...
 
-test-wasm:
+# js/wasm under node, on both of the browser's kernel paths: the plain
+# build (pure Go), then -tags wasmsimd, each test binary merged with the
+# SIMD128 kernels before it runs (scripts/wasm-simd.sh exec).
+test-wasm: $(TOOLS)
 	GOOS=js GOARCH=wasm $(GO) test -count=1 -exec "$(WASMEXEC)" ./asm/... ./core/nn/... ./core/cpc/... ./core/audio/... ./core/npy/... ./core/safetensors/... ./core/pca/... ./core/mfcc/... ./core/probe/... ./wasm/...
+	GOOS=js GOARCH=wasm $(GO) vet -tags wasmsimd ./...
+	GOOS=js GOARCH=wasm $(GO) test -count=1 -tags wasmsimd -exec "$(WASMSIMD) exec" ./asm/... ./core/nn/... ./core/cpc/... ./wasm/...
 
-# The browser demo: the wasm module, beside the wasm_exec.js of the Go that
-# built it, in www/build/ (not committed).
-.PHONY: wasm serve test-browser
-wasm:
-	GOOS=js GOARCH=wasm $(GO) build -o www/build/cpc.wasm ./wasm/browser
+# wabt (wat2wasm) and binaryen (wasm-merge) at the versions
+# package-lock.json pins, in node_modules/ (not committed).
+$(TOOLS): package.json package-lock.json
+	npm ci --no-audit --no-fund
+
+# The browser demo's two modules, beside the wasm_exec.js of the Go that
+# built them, in www/build/ (not committed): cpc.wasm with the SIMD128
+# kernels, which the page loads, and cpc-generic.wasm, pure Go, which it
+# loads for ?kernel=generic.
+.PHONY: wasm serve test-browser bench-browser
+wasm: $(TOOLS)
+	$(WASMSIMD) build www/build/cpc.wasm ./wasm/browser
+	GOOS=js GOARCH=wasm $(GO) build -o www/build/cpc-generic.wasm ./wasm/browser
 	cp "$$($(GO) env GOROOT)/lib/wasm/wasm_exec.js" www/build/
 
 # Serves the demo page at http://127.0.0.1:8080/.
 serve: build wasm
 	$(BIN) serve
 
-# Drives the demo page in headless Chromium (Debian's chromium): loads the
-# sample, trains, exports the checkpoint and checks it against native code.
-test-browser:
+# Drives the demo page in headless Chromium (Debian's chromium): on the
+# SIMD128 module, loads the sample, trains, exports the checkpoint and
+# checks it against native code; then checks that ?kernel=generic runs the
+# pure-Go module.
+test-browser: $(TOOLS)
 	$(GO) vet -tags browser ./cmd/cpc
 	$(GO) test -count=1 -tags browser -run Browser ./cmd/cpc
 
@@ -76,6 +96,13 @@ bench-train: build deps
 bench-kernels:
 	scripts/deps.sh bench
 	$(GO) run ./bench/kernels
+
+# The small config's training step in headless Chromium on the SIMD128 and
+# the pure-Go module, beside the native step on one thread, taken in turn
+# (BENCHMARKS.md, "Browser"); then Sgemm under node on both paths.
+bench-browser: build wasm
+	$(GO) run ./bench/browser
+	GOOS=js GOARCH=wasm $(GO) run -tags wasmsimd -exec "$(WASMSIMD) exec" ./bench/kernels -python "" -only ³
 
 # Regenerates the bundled sample corpus (needs espeak-ng, libespeak-ng-dev, sox, flac).
 sample:

@@ -4,8 +4,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"runtime"
+	"strconv"
 	"strings"
 	"time"
 
@@ -35,7 +37,7 @@ func runProbe(args []string, stderr io.Writer) error {
 		return nil
 	})
 	seed := fl.Uint64("seed", 1, "seed of random:CONFIG models and of the --max-train-frames sample")
-	l2 := fl.Float64("l2", 1e-4, "L2 weight of the logistic regressions (on standardised features; positive)")
+	l2Flag := fl.String("l2", "1e-4", "L2 weight of the logistic regressions (on standardised features; positive), or auto: chosen per classifier by cross-validation on the train split")
 	maxIter := fl.Int("max-iterations", 2000, "L-BFGS iteration limit per classifier")
 	maxFrames := fl.Int("max-train-frames", 0, "fit on a uniform sample of this many train frames (0: all)")
 	asJSON := fl.Bool("json", false, "print JSON instead of a Markdown table")
@@ -50,9 +52,12 @@ func runProbe(args []string, stderr io.Writer) error {
 		return usageError{fmt.Errorf("no --features given")}
 	case *threads < 1:
 		return usageError{fmt.Errorf("--threads must be at least 1 (got %d)", *threads)}
-	case *l2 <= 0 || *maxIter < 1 || *maxFrames < 0:
-		// Without L2 separable classes have no minimum to converge to.
-		return usageError{fmt.Errorf("--l2 and --max-iterations must be positive, --max-train-frames not negative")}
+	case *maxIter < 1 || *maxFrames < 0:
+		return usageError{fmt.Errorf("--max-iterations must be positive, --max-train-frames not negative")}
+	}
+	l2, grid, err := parseL2(*l2Flag)
+	if err != nil {
+		return usageError{err}
 	}
 	if *dataDir == "" {
 		*phones, *trainSplit, *testSplit = orDefault(*phones, "phones.txt"), orDefault(*trainSplit, "train.txt"), orDefault(*testSplit, "test.txt")
@@ -75,7 +80,7 @@ func runProbe(args []string, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stderr, "corpus: %s: %d train and %d test utterances, %d speakers, %d phone classes\n",
 		where, len(ds.Train), len(ds.Test), len(ds.Speakers), ds.Labels.Classes)
-	opts := probe.Options{Fit: probe.FitOptions{L2: *l2, MaxIterations: *maxIter}, MaxTrainFrames: *maxFrames, Seed: *seed}
+	opts := probe.Options{Fit: probe.FitOptions{L2: l2, MaxIterations: *maxIter}, L2Grid: grid, MaxTrainFrames: *maxFrames, Seed: *seed}
 	var results []probe.Result
 	for _, f := range feats {
 		start := time.Now()
@@ -99,6 +104,19 @@ func runProbe(args []string, stderr io.Writer) error {
 		fmt.Printf("| %s | %d | %.1f | %.1f | %.1f |\n", r.Features, r.Dim, 100*r.Phone, 100*r.SpeakerUtterance, 100*r.SpeakerFrame)
 	}
 	return nil
+}
+
+// parseL2 reads --l2: a positive strength, or auto for probe.L2Grid.
+func parseL2(s string) (float64, []float64, error) {
+	if s == "auto" {
+		return 0, probe.L2Grid, nil
+	}
+	v, err := strconv.ParseFloat(s, 64)
+	// Without L2 separable classes have no minimum to converge to.
+	if err != nil || !(v > 0) || math.IsInf(v, 1) {
+		return 0, nil, fmt.Errorf("--l2 %q: want a positive number or auto", s)
+	}
+	return v, nil, nil
 }
 
 func orDefault(s, def string) string {

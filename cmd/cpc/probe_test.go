@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -119,8 +120,26 @@ func TestProbe(t *testing.T) {
 		t.Fatalf("probe on the sample exited %d: %s", code, stderr)
 	}
 	if lines := strings.Split(strings.TrimSpace(out), "\n"); len(lines) != 3 || !strings.HasPrefix(lines[2], "| mfcc | 39 | ") ||
-		!strings.Contains(stderr, "144 train and 36 test utterances, 12 speakers, 70 phone classes") {
+		!strings.Contains(stderr, "144 train and 36 test utterances, 12 speakers, 68 phone classes") {
 		t.Errorf("table:\n%s\nstderr:\n%s", out, stderr)
+	}
+
+	// --l2 auto: each classifier's strength is the grid's and comes with
+	// the held-out accuracy of every strength.
+	code, out, stderr = cliStdout(t, "probe", "--features", "mfcc", "--max-iterations", "3", "--l2", "auto", "--json")
+	if code != 0 {
+		t.Fatalf("probe --l2 auto exited %d: %s", code, stderr)
+	}
+	if err := json.Unmarshal([]byte(out), &got); err != nil || len(got.Results) != 1 {
+		t.Fatalf("%v: %s", err, out)
+	}
+	for _, fit := range []probe.FitInfo{got.Results[0].PhoneFit, got.Results[0].SpeakerFit} {
+		if !slices.Contains(probe.L2Grid, fit.L2) || len(fit.CV) != len(probe.L2Grid) || fit.CV[0].L2 != probe.L2Grid[0] {
+			t.Errorf("--l2 auto: %+v", fit)
+		}
+	}
+	if !strings.Contains(stderr, "held-out accuracy") {
+		t.Errorf("stderr lacks the cross-validation:\n%s", stderr)
 	}
 }
 
@@ -148,7 +167,9 @@ func TestProbeBadInput(t *testing.T) {
 		{[]string{"probe"}, 2, "no --features"},
 		{base, 2, "--phones, --train-split and --test-split are required"},
 		{[]string{"probe", "--features", "random:huge"}, 2, "unknown config"},
-		{[]string{"probe", "--features", "mfcc", "--l2", "-1"}, 2, "--l2"},
+		{[]string{"probe", "--features", "mfcc", "--l2", "-1"}, 2, `--l2 "-1": want a positive number or auto`},
+		{[]string{"probe", "--features", "mfcc", "--l2", "1e-4x"}, 2, `--l2 "1e-4x"`},
+		{append(with(good, "train.txt", "test.txt"), "--l2", "auto"), 1, "speaker 100 has 2 train utterances; cross-validation needs 4"},
 		{[]string{"probe", "--features", filepath.Join(dir, "none.safetensors:z")}, 1, "none.safetensors"},
 		{with(filepath.Join(dir, "nope.txt"), "train.txt", "test.txt"), 1, "nope.txt"},
 		{with(bad("p.txt", string(phones)+"105-1-0000 0 0\n"), "train.txt", "test.txt"), 1, "p.txt:10: utterance 105-1-0000 is not in the corpus"},

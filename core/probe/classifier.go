@@ -21,14 +21,23 @@ type Classifier struct {
 
 // FitInfo says how the training went.
 type FitInfo struct {
-	Iterations int     `json:"iterations"`
-	Loss       float64 `json:"loss"`          // the objective at the end
-	Gradient   float64 `json:"gradient_norm"` // its gradient's largest magnitude there
-	Status     string  `json:"status"`        // why L-BFGS stopped
+	Iterations int       `json:"iterations"`
+	Loss       float64   `json:"loss"`                       // the objective at the end
+	Gradient   float64   `json:"gradient_norm"`              // its gradient's largest magnitude there
+	Status     string    `json:"status"`                     // why L-BFGS stopped
+	L2         float64   `json:"l2"`                         // the strength fitted with
+	CV         []CVScore `json:"cross_validation,omitempty"` // with --l2 auto: the grid it was chosen from
 }
 
 func (f FitInfo) String() string {
-	return fmt.Sprintf("%d iterations, loss %.4f, |gradient| %.1e (%s)", f.Iterations, f.Loss, f.Gradient, f.Status)
+	s := fmt.Sprintf("L2 %g, %d iterations, loss %.4f, |gradient| %.1e (%s)", f.L2, f.Iterations, f.Loss, f.Gradient, f.Status)
+	if f.CV != nil {
+		s += "; held-out accuracy"
+		for _, c := range f.CV {
+			s += fmt.Sprintf(" %.1f%% at %g", 100*c.Accuracy, c.L2)
+		}
+	}
+	return s
 }
 
 // FitOptions set the objective and when to stop.
@@ -54,6 +63,11 @@ const rowBlock = 4096
 // −∞); penalising the bias too costs nothing at the small weights used. The matrix products and log-sum-exps run on the asm
 // kernels in float32, with the sums in float64.
 func Fit(x []float32, y []int32, dim, classes int, opt FitOptions) (*Classifier, error) {
+	return fit(x, y, dim, classes, opt, nil)
+}
+
+// fit is Fit from the parameters start (nil: zero).
+func fit(x []float32, y []int32, dim, classes int, opt FitOptions, start []float64) (*Classifier, error) {
 	n := len(y)
 	switch {
 	case n == 0:
@@ -84,7 +98,10 @@ func Fit(x []float32, y []int32, dim, classes int, opt FitOptions) (*Classifier,
 		Converger:         &optimize.FunctionConverge{Relative: 1e-9, Iterations: 20},
 		MajorIterations:   maxIter,
 	}
-	res, err := optimize.Minimize(p, make([]float64, (dim+1)*classes), settings, &optimize.LBFGS{})
+	if start == nil {
+		start = make([]float64, (dim+1)*classes)
+	}
+	res, err := optimize.Minimize(p, start, settings, &optimize.LBFGS{})
 	if res == nil {
 		return nil, fmt.Errorf("L-BFGS: %v", err)
 	}
@@ -92,7 +109,7 @@ func Fit(x []float32, y []int32, dim, classes int, opt FitOptions) (*Classifier,
 	// precision of the objective: the location it returns is the best
 	// found, and the gradient norm says how close to the minimum it is.
 	c := &Classifier{Dim: dim, Classes: classes, W: make([]float32, dim*classes), B: make([]float32, classes),
-		Fit: FitInfo{Iterations: res.Stats.MajorIterations, Loss: res.F, Status: res.Status.String()}}
+		Fit: FitInfo{Iterations: res.Stats.MajorIterations, Loss: res.F, Status: res.Status.String(), L2: opt.L2}}
 	if err != nil {
 		c.Fit.Status = err.Error()
 	}

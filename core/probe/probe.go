@@ -13,8 +13,9 @@ import (
 // Options tune a probe run.
 type Options struct {
 	Fit            FitOptions
-	MaxTrainFrames int    // 0: every frame; else a uniform sample of this many, drawn with Seed
-	Seed           uint64 // for the frame sample
+	L2Grid         []float64 // if set, each classifier's L2 is chosen from it by cross-validation (fitSelected), overriding Fit.L2
+	MaxTrainFrames int       // 0: every frame; else a uniform sample of this many, drawn with Seed
+	Seed           uint64    // for the frame sample
 }
 
 // Result is one row of the table: accuracies in [0, 1] on the test split.
@@ -37,17 +38,22 @@ type Result struct {
 // f.Hop); frames past the end of the labels are left out. An utterance's
 // speaker is the argmax of the mean of its frames' log-probabilities.
 func Run(d *Dataset, f Features, opt Options) (Result, error) {
+	if len(opt.L2Grid) > 0 {
+		if err := d.checkFolds(); err != nil {
+			return Result{}, err
+		}
+	}
 	train, err := trainingFrames(d, f, opt)
 	if err != nil {
 		return Result{}, err
 	}
 	std := NewStandardizer(train.x, f.Dim)
 	std.Apply(train.x)
-	phone, err := Fit(train.x, train.phone, f.Dim, d.Labels.Classes, opt.Fit)
+	phone, err := fitSelected(train.x, train.phone, train.fold, f.Dim, d.Labels.Classes, opt)
 	if err != nil {
 		return Result{}, fmt.Errorf("%s: phone classifier: %v", f.Name, err)
 	}
-	speaker, err := Fit(train.x, train.speaker, f.Dim, len(d.Speakers), opt.Fit)
+	speaker, err := fitSelected(train.x, train.speaker, train.fold, f.Dim, len(d.Speakers), opt)
 	if err != nil {
 		return Result{}, fmt.Errorf("%s: speaker classifier: %v", f.Name, err)
 	}
@@ -104,10 +110,12 @@ func (t *tally) add(phone, speaker *Classifier, spk int, x []float32, labels []i
 	}
 }
 
-// frames are the training rows and their two labels.
+// frames are the training rows, their two labels and cross-validation
+// folds (see Folds).
 type frames struct {
 	x              []float32
 	phone, speaker []int32
+	fold           []int8
 }
 
 // trainingFrames gathers the train split's frames, or a uniform sample of
@@ -118,8 +126,11 @@ func trainingFrames(d *Dataset, f Features, opt Options) (frames, error) {
 	limit := opt.MaxTrainFrames
 	rng := rand.New(rand.NewPCG(opt.Seed, 4)) // a stream the trainer's seed does not use (1–3)
 	seen := 0
+	utts := make([]int, len(d.Speakers)) // each speaker's train utterances so far
 	err := eachFrames(d, f, d.Train, func(u *data.Utterance, x []float32, labels []int32) {
 		spk := d.speaker(u)
+		fold := int8(utts[spk] % Folds)
+		utts[spk]++
 		for i, l := range labels {
 			row := x[i*f.Dim : (i+1)*f.Dim]
 			seen++
@@ -127,11 +138,12 @@ func trainingFrames(d *Dataset, f Features, opt Options) (frames, error) {
 				fr.x = append(fr.x, row...)
 				fr.phone = append(fr.phone, l)
 				fr.speaker = append(fr.speaker, spk)
+				fr.fold = append(fr.fold, fold)
 				continue
 			}
 			if j := rng.IntN(seen); j < limit {
 				copy(fr.x[j*f.Dim:(j+1)*f.Dim], row)
-				fr.phone[j], fr.speaker[j] = l, spk
+				fr.phone[j], fr.speaker[j], fr.fold[j] = l, spk, fold
 			}
 		}
 	})

@@ -9,19 +9,19 @@ import (
 	"testing"
 )
 
-// synthDataset has speakers × 4 utterances (3 train, 1 test) of frames
-// label spans each, with random phone labels in [0, classes). Each label
+// synthDataset has speakers × utts utterances (the last of each speaker
+// for test, the others for training) of frames label spans each, with random phone labels in [0, classes). Each label
 // span of the audio holds the number 100·speaker + label, so features can
 // read what they are meant to carry.
-func synthDataset(t *testing.T, speakers, frames, classes int, seed uint64) *Dataset {
+func synthDataset(t *testing.T, speakers, utts, frames, classes int, seed uint64) *Dataset {
 	t.Helper()
-	c := synthCorpus(speakers, 4, frames)
+	c := synthCorpus(speakers, utts, frames)
 	rng := rand.New(rand.NewPCG(seed, 1))
 	var text strings.Builder
 	var train, test Split
 	for i := range c.Utterances {
 		u := &c.Utterances[i]
-		spk := i / 4
+		spk := i / utts
 		text.WriteString(u.ID)
 		for f := 0; f < frames; f++ {
 			l := rng.IntN(classes)
@@ -31,7 +31,7 @@ func synthDataset(t *testing.T, speakers, frames, classes int, seed uint64) *Dat
 			}
 		}
 		text.WriteByte('\n')
-		if i%4 == 3 {
+		if i%utts == utts-1 {
 			test.IDs = append(test.IDs, u.ID)
 		} else {
 			train.IDs = append(train.IDs, u.ID)
@@ -81,7 +81,7 @@ func codeFeatures(classes, speakers int, noise float64, informative bool) Featur
 // at the centre of its span (a frame off gives chance: labels are random).
 func TestSeparable(t *testing.T) {
 	const speakers, classes = 4, 6
-	d := synthDataset(t, speakers, 60, classes, 1)
+	d := synthDataset(t, speakers, 4, 60, classes, 1)
 	r, err := Run(d, codeFeatures(classes, speakers, 0.3, true), Options{Fit: FitOptions{L2: 1e-4}})
 	if err != nil {
 		t.Fatal(err)
@@ -98,7 +98,7 @@ func TestSeparable(t *testing.T) {
 // TestRandomLabels: features that carry nothing give chance accuracy.
 func TestRandomLabels(t *testing.T) {
 	const speakers, classes = 4, 4
-	d := synthDataset(t, speakers, 400, classes, 2)
+	d := synthDataset(t, speakers, 4, 400, classes, 2)
 	r, err := Run(d, codeFeatures(classes, speakers, 1, false), Options{Fit: FitOptions{L2: 1e-4}})
 	if err != nil {
 		t.Fatal(err)
@@ -129,7 +129,7 @@ func TestTooShort(t *testing.T) {
 // TestMaxTrainFrames: a frame sample of the requested size, the same for
 // the same seed.
 func TestMaxTrainFrames(t *testing.T) {
-	d := synthDataset(t, 2, 60, 3, 3)
+	d := synthDataset(t, 2, 4, 60, 3, 3)
 	f := codeFeatures(3, 2, 0.3, true)
 	a, err := trainingFrames(d, f, Options{MaxTrainFrames: 50, Seed: 5})
 	if err != nil {

@@ -35,8 +35,10 @@ const (
 
 // speaker is one synthetic voice: an eSpeak NG language voice (accent), a
 // variant from espeak-ng-data/voices/!v that changes pitch range, formants
-// and voicing (m1..m7, f1..f5, the Klatt synthesiser klatt4, anika), and
-// prosody: base pitch and pitch range (0-100) and rate (words per minute).
+// and voicing, and prosody: base pitch and pitch range (0-100) and rate
+// (words per minute). Each variant serves two speakers, of different
+// accents and pitches: one vocal tract per speaker would let a single
+// spectral envelope name the speaker.
 type speaker struct {
 	ID                 int
 	Sex                string
@@ -49,25 +51,25 @@ var speakers = []speaker{
 	{101, "F", "en", "f2", 65, 60, 160},
 	{102, "M", "en-gb-scotland", "m3", 30, 40, 175},
 	{103, "F", "en-us", "f4", 70, 70, 170},
-	{104, "M", "en-gb-x-rp", "m7", 45, 30, 150},
-	{105, "F", "en-029", "f1", 60, 55, 180},
-	{106, "M", "en-us-nyc", "m2", 25, 60, 185},
-	{107, "F", "en-gb-x-gbclan", "f3", 75, 45, 155},
+	{104, "M", "en-gb-x-rp", "m1", 55, 30, 150},
+	{105, "F", "en-029", "f2", 80, 55, 180},
+	{106, "M", "en-us-nyc", "m3", 45, 60, 185},
+	{107, "F", "en-gb-x-gbclan", "f4", 55, 45, 155},
 	{108, "M", "en-gb-x-gbcwmd", "m5", 50, 65, 170},
-	{109, "M", "en-us", "klatt4", 55, 50, 160},
+	{109, "M", "en-us", "m5", 35, 50, 160},
 	{110, "F", "en-gb-scotland", "f5", 80, 60, 165},
-	{111, "F", "en-gb-x-rp", "anika", 55, 40, 175},
+	{111, "F", "en-gb-x-rp", "f5", 65, 40, 175},
 }
 
 //go:embed sentences.txt
 var sentenceText string
 
-// utt is one synthesised utterance, held in memory until the size budget
-// says whether its round of utterances is kept.
+// utt is one synthesised utterance, held in memory until all are made.
 type utt struct {
 	ID     string
 	Spk    int
 	Text   string
+	Vary   variation
 	FLAC   []byte
 	Labels []string // one phone mnemonic per 160-sample frame
 	Len    int      // samples at 16 kHz
@@ -75,8 +77,8 @@ type utt struct {
 
 func main() {
 	out := flag.String("out", "core/sample/corpus", "output directory")
-	budget := flag.Int("max-bytes", 7_950_000, "stop adding utterances before the corpus exceeds this many bytes")
-	minUtts := flag.Int("min-utts", 15, "fail unless every speaker gets at least this many utterances")
+	budget := flag.Int("max-bytes", 15_000_000, "fail if the corpus would exceed this many bytes")
+	perSpeaker := flag.Int("utts", 15, "utterances per speaker")
 	stride := flag.Int("stride", 10, "sentence offset between consecutive speakers")
 	isWorker := flag.Bool("worker", false, "internal: synthesise one gob-encoded request from stdin")
 	flag.Parse()
@@ -87,12 +89,12 @@ func main() {
 		}
 		return
 	}
-	if err := run(*out, *budget, *minUtts, *stride); err != nil {
+	if err := run(*out, *budget, *perSpeaker, *stride); err != nil {
 		log.Fatal(err)
 	}
 }
 
-func run(out string, budget, minUtts, stride int) error {
+func run(out string, budget, perSpeaker, stride int) error {
 	var sentences []string
 	for _, l := range strings.Split(sentenceText, "\n") {
 		if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "#") {
@@ -105,50 +107,40 @@ func run(out string, budget, minUtts, stride int) error {
 	}
 	defer os.RemoveAll(tmp)
 
-	// Rounds of one utterance per speaker until the next round would not fit,
-	// so every speaker has the same count and the corpus is as large as the
-	// budget allows. 64 KiB is kept for the text files.
 	var utts []utt
-	size := 0
+	size := 64 << 10                     // kept for the text files
 	cursor := make([]int, len(speakers)) // next sentence for each speaker
-	for round := 0; ; round++ {
-		var batch []utt
-		bsize := 0
+	for n := 0; n < perSpeaker; n++ {
 		for k, s := range speakers {
-			u, err := nextUtt(s, k, round, sentences, stride, &cursor[k], tmp)
+			u, err := nextUtt(s, k, n, sentences, stride, &cursor[k], tmp)
 			if err != nil {
 				return err
 			}
-			batch = append(batch, u)
-			bsize += len(u.FLAC) + 4*len(u.Labels)
+			if cursor[k] > len(sentences) {
+				return fmt.Errorf("speaker %d would read a sentence twice: %d utterances need more sentences", s.ID, perSpeaker)
+			}
+			utts, size = append(utts, u), size+len(u.FLAC)+4*len(u.Labels)
 		}
-		wrapped := false // a speaker would reread a sentence
-		for _, c := range cursor {
-			wrapped = wrapped || c > len(sentences)
-		}
-		if size+bsize > budget-64<<10 || wrapped {
-			break
-		}
-		utts, size = append(utts, batch...), size+bsize
 	}
-	if len(utts) < minUtts*len(speakers) {
-		return fmt.Errorf("only %d utterances per speaker fit in %d bytes", len(utts)/len(speakers), budget)
+	if size > budget {
+		return fmt.Errorf("the corpus takes about %d bytes, over -max-bytes %d", size, budget)
 	}
 	read := 0
 	for _, c := range cursor {
 		read += c
 	}
-	fmt.Printf("%d sentences skipped as shorter than 1.6 s (including the dropped round)\n", read-len(utts))
+	fmt.Printf("%d sentences skipped as shorter than 1.6 s\n", read-len(utts))
 	return write(out, utts)
 }
 
-// nextUtt synthesises the speaker's next sentence, skipping any that come out
-// shorter than minLen at this speaker's rate.
+// nextUtt synthesises the speaker's next sentence as utterance n, skipping
+// any that come out shorter than minLen with this utterance's variation.
 func nextUtt(s speaker, k, n int, sentences []string, stride int, cursor *int, tmp string) (utt, error) {
+	v := vary(s.ID, n)
 	for tries := 0; tries < len(sentences); tries++ {
 		text := sentences[(k*stride+*cursor)%len(sentences)]
 		*cursor++
-		sp, err := speak(request{s.Voice + "+" + s.Variant, s.Pitch, s.Range, s.Rate, volume, text})
+		sp, err := speak(request{s.Voice + "+" + s.Variant, s.Pitch + v.Pitch, s.Range + v.Range, s.Rate + v.Rate, volume, text})
 		if err != nil {
 			return utt{}, err
 		}
@@ -170,6 +162,7 @@ func nextUtt(s speaker, k, n int, sentences []string, stride int, cursor *int, t
 			ID:     fmt.Sprintf("%d-%d-%04d", s.ID, chapter, n),
 			Spk:    s.ID,
 			Text:   text,
+			Vary:   v,
 			FLAC:   enc,
 			Labels: frameLabels(sp.Phones, sp.Rate, len(pcm16)),
 			Len:    len(pcm16),
@@ -297,7 +290,9 @@ func write(out string, utts []utt) error {
 		id[n] = i
 	}
 
-	var phones, train, test, classes strings.Builder
+	var phones, train, test, classes, varied strings.Builder
+	fmt.Fprintf(&varied, "; Each utterance's pitch, pitch range and rate, added to its speaker's (scripts/mksample/vary.go).\n")
+	fmt.Fprintf(&varied, ";ID        | PITCH | RANGE | RATE\n")
 	trans := map[int]*strings.Builder{} // LibriSpeech's <spk>-<chapter>.trans.txt
 	count := map[int]int{}
 	samples := map[int]int{}
@@ -313,6 +308,8 @@ func write(out string, utts []utt) error {
 			trans[u.Spk] = &strings.Builder{}
 		}
 		fmt.Fprintf(trans[u.Spk], "%s %s\n", u.ID, transcript(u.Text))
+		v := u.Vary
+		fmt.Fprintf(&varied, "%-11s| %+5d | %+5d | %+4d\n", u.ID, v.Pitch, v.Range, v.Rate)
 		phones.WriteString(u.ID)
 		for _, l := range u.Labels {
 			fmt.Fprintf(&phones, " %d", id[l])
@@ -333,7 +330,8 @@ func write(out string, utts []utt) error {
 	var spk strings.Builder
 	total := 0
 	fmt.Fprintf(&spk, "; Synthetic speakers made by scripts/mksample with eSpeak NG (voice+variant, pitch 0-100,\n")
-	fmt.Fprintf(&spk, "; pitch range 0-100, rate in words per minute). Chapter %d for every speaker.\n", chapter)
+	fmt.Fprintf(&spk, "; pitch range 0-100, rate in words per minute: each utterance varies around these, see\n")
+	fmt.Fprintf(&spk, "; UTTERANCES.txt). Chapter %d for every speaker.\n", chapter)
 	fmt.Fprintf(&spk, ";ID |SEX| VOICE          | VARIANT | PITCH | RANGE | RATE | UTTERANCES | SECONDS\n")
 	for _, s := range speakers {
 		fmt.Fprintf(&spk, "%-4d| %s | %-14s | %-7s | %5d | %5d | %4d | %10d | %7.1f\n",
@@ -344,6 +342,7 @@ func write(out string, utts []utt) error {
 	files := map[string]string{
 		"phones.txt": phones.String(), "phone_classes.txt": classes.String(),
 		"train.txt": train.String(), "test.txt": test.String(), "SPEAKERS.txt": spk.String(),
+		"UTTERANCES.txt": varied.String(),
 	}
 	for s, b := range trans {
 		files[fmt.Sprintf("%d/%d/%d-%d.trans.txt", s, chapter, s, chapter)] = b.String()

@@ -1,0 +1,121 @@
+package probe
+
+import "fmt"
+
+// Folds is the number of parts cross-validation cuts the train split into.
+// The j-th train utterance of each speaker goes to fold j mod Folds, so a
+// fold holds whole utterances (neighbouring frames are nearly alike, and
+// held-out frames from a training utterance would reward memorising it)
+// and every speaker is in every fold and in every fold's complement.
+const Folds = 4
+
+// L2Grid is what --l2 auto chooses from: on standardised features the
+// mean cross-entropy's curvature is of order one, so 1e-1 already shrinks
+// the weights hard and 1e-5 leaves them almost free.
+var L2Grid = []float64{1e-1, 1e-2, 1e-3, 1e-4, 1e-5}
+
+// CVScore is the held-out accuracy of one L2 strength: frames classified
+// correctly by the classifier fitted without their fold, over all folds.
+type CVScore struct {
+	L2       float64 `json:"l2"`
+	Accuracy float64 `json:"accuracy"`
+}
+
+// checkFolds makes sure every speaker has an utterance in every fold.
+func (d *Dataset) checkFolds() error {
+	n := make([]int, len(d.Speakers))
+	for _, u := range d.Train {
+		n[d.speaker(u)]++
+	}
+	for s, c := range n {
+		if c < Folds {
+			return fmt.Errorf("speaker %s has %d train utterances; cross-validation needs %d", d.Speakers[s], c, Folds)
+		}
+	}
+	return nil
+}
+
+// fitSelected fits a classifier on rows x with classes y at opt.Fit.L2,
+// or, with opt.L2Grid, at the grid strength with the best cross-validated
+// accuracy (the stronger on a tie), refitted on every row. fold gives each
+// row's fold. The same procedure for every feature set keeps the table
+// fair: a fixed strength suits some features better than others.
+func fitSelected(x []float32, y []int32, fold []int8, dim, classes int, opt Options) (*Classifier, error) {
+	if len(opt.L2Grid) == 0 {
+		return Fit(x, y, dim, classes, opt.Fit)
+	}
+	correct := make([]int, len(opt.L2Grid))
+	for k := int8(0); k < Folds; k++ {
+		var fitX, valX []float32
+		var fitY, valY []int32
+		for i, f := range fold {
+			row := x[i*dim : (i+1)*dim]
+			if f == k {
+				valX, valY = append(valX, row...), append(valY, y[i])
+			} else {
+				fitX, fitY = append(fitX, row...), append(fitY, y[i])
+			}
+		}
+		if len(valY) == 0 {
+			// Possible only when --max-train-frames leaves few frames.
+			return nil, fmt.Errorf("cross-validation fold %d has no frames", k)
+		}
+		var start []float64
+		for g, l2 := range opt.L2Grid {
+			fo := opt.Fit
+			fo.L2 = l2
+			// Each strength starts from the previous one's minimum: the
+			// objective is strongly convex, so only the iterations change.
+			c, err := fit(fitX, fitY, dim, classes, fo, start)
+			if err != nil {
+				return nil, fmt.Errorf("fold %d, L2 %g: %v", k, l2, err)
+			}
+			start = c.params()
+			correct[g] += c.correct(valX, valY)
+		}
+	}
+	best := 0
+	scores := make([]CVScore, len(opt.L2Grid))
+	for g, l2 := range opt.L2Grid {
+		scores[g] = CVScore{l2, float64(correct[g]) / float64(len(y))}
+		if correct[g] > correct[best] || correct[g] == correct[best] && l2 > opt.L2Grid[best] {
+			best = g
+		}
+	}
+	fo := opt.Fit
+	fo.L2 = opt.L2Grid[best]
+	c, err := Fit(x, y, dim, classes, fo)
+	if err != nil {
+		return nil, err
+	}
+	c.Fit.CV = scores
+	return c, nil
+}
+
+// correct counts the rows of x the classifier gets right.
+func (c *Classifier) correct(x []float32, y []int32) int {
+	n := 0
+	s := make([]float32, rowBlock*c.Classes)
+	for r0 := 0; r0 < len(y); r0 += rowBlock {
+		rows := min(rowBlock, len(y)-r0)
+		c.Scores(x[r0*c.Dim:(r0+rows)*c.Dim], rows, s)
+		for i, l := range y[r0 : r0+rows] {
+			if argmax(s[i*c.Classes:(i+1)*c.Classes]) == int(l) {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// params are the classifier's weights in the objective's layout.
+func (c *Classifier) params() []float64 {
+	p := make([]float64, 0, len(c.W)+len(c.B))
+	for _, v := range c.W {
+		p = append(p, float64(v))
+	}
+	for _, v := range c.B {
+		p = append(p, float64(v))
+	}
+	return p
+}

@@ -1,0 +1,112 @@
+package probe
+
+import (
+	"math"
+	"math/rand/v2"
+	"slices"
+	"testing"
+)
+
+// nuisanceFeatures are codeFeatures with a weak phone bump (height 0.7)
+// plus dims dimensions of noise that is constant over an utterance, as a
+// recording's channel is: with few utterances a weakly regularised
+// classifier fits the noise.
+func nuisanceFeatures(classes, speakers, dims int) Features {
+	code := codeFeatures(classes, speakers, 1, true)
+	dim := code.Dim + dims
+	return Features{Name: "nuisance", Dim: dim, Width: code.Width, Hop: code.Hop, Compute: func(x []float32) []float32 {
+		c := code.Compute(x)
+		n := len(c) / code.Dim
+		rng := rand.New(rand.NewPCG(uint64(x[0]), uint64(x[len(x)-1])))
+		offset := make([]float32, dims)
+		for j := range offset {
+			offset[j] = float32(2 * rng.NormFloat64())
+		}
+		out := make([]float32, 0, n*dim)
+		for t := 0; t < n; t++ {
+			row := c[t*code.Dim : (t+1)*code.Dim]
+			for j := range row[:classes] {
+				row[j] *= 0.7 / 3 // codeFeatures' bump is 3
+			}
+			out = append(append(out, row...), offset...)
+		}
+		return out
+	}}
+}
+
+// TestL2Selection checks the cross-validation against a plain
+// re-implementation: folds made of whole utterances, the j-th train
+// utterance of each speaker in fold j mod Folds, each grid strength fitted
+// from zero on three folds and scored on the fourth, and the best strength
+// (the stronger on a tie) refitted on everything.
+func TestL2Selection(t *testing.T) {
+	const speakers, utts, spans, classes = 3, 9, 30, 5
+	d := synthDataset(t, speakers, utts, spans, classes, 4)
+	f := nuisanceFeatures(classes, speakers, 40)
+	fr, err := trainingFrames(d, f, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	std := NewStandardizer(fr.x, f.Dim)
+	std.Apply(fr.x)
+	const perUtt = spans - 2 // frames of 465 samples in 30 spans of 160
+	for i, k := range fr.fold {
+		if want := int8(i / perUtt % (utts - 1) % Folds); k != want {
+			t.Fatalf("frame %d (train utterance %d) is in fold %d, want %d", i, i/perUtt, k, want)
+		}
+	}
+	opt := Options{Fit: FitOptions{L2: 1}, L2Grid: L2Grid}
+	c, err := fitSelected(fr.x, fr.phone, fr.fold, f.Dim, classes, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Fit.CV) != len(L2Grid) {
+		t.Fatalf("%d cross-validation scores for %d strengths", len(c.Fit.CV), len(L2Grid))
+	}
+	accs := make([]float64, len(L2Grid))
+	for g, l2 := range L2Grid {
+		correct := 0
+		for k := 0; k < Folds; k++ {
+			var fitX, valX []float32
+			var fitY, valY []int32
+			for i, y := range fr.phone {
+				row := fr.x[i*f.Dim : (i+1)*f.Dim]
+				if i/perUtt%(utts-1)%Folds == k {
+					valX, valY = append(valX, row...), append(valY, y)
+				} else {
+					fitX, fitY = append(fitX, row...), append(fitY, y)
+				}
+			}
+			m, err := Fit(fitX, fitY, f.Dim, classes, FitOptions{L2: l2})
+			if err != nil {
+				t.Fatal(err)
+			}
+			correct += m.correct(valX, valY)
+		}
+		accs[g] = float64(correct) / float64(len(fr.phone))
+		// Warm starts end within the optimiser's tolerance of the same
+		// minimum: a frame or two may flip.
+		if got := c.Fit.CV[g]; got.L2 != l2 || math.Abs(got.Accuracy-accs[g]) > 0.005 {
+			t.Errorf("L2 %g: cross-validation says %+v, refitting gives %.4f", l2, got, accs[g])
+		}
+		t.Logf("L2 %g: held-out accuracy %.3f", l2, accs[g])
+	}
+	chosen := slices.Index(L2Grid, c.Fit.L2)
+	if chosen < 0 || accs[chosen] < slices.Max(accs)-0.005 {
+		t.Errorf("chose L2 %g, held-out accuracies %v for %v", c.Fit.L2, accs, L2Grid)
+	}
+	// The nuisance dimensions make the weakest strength overfit.
+	if chosen == len(L2Grid)-1 {
+		t.Errorf("chose the weakest L2, %g", c.Fit.L2)
+	}
+}
+
+// TestL2SelectionNeedsFolds: a speaker with fewer train utterances than
+// folds leaves a fold without it; the error says so.
+func TestL2SelectionNeedsFolds(t *testing.T) {
+	d := synthDataset(t, 2, 4, 30, 3, 5) // 3 train utterances a speaker
+	_, err := Run(d, codeFeatures(3, 2, 1, true), Options{L2Grid: L2Grid})
+	if want := "speaker 1 has 3 train utterances; cross-validation needs 4"; err == nil || err.Error() != want {
+		t.Errorf("error %v, want %q", err, want)
+	}
+}
