@@ -33,13 +33,7 @@ func (r *ReLU[T]) Part(i int) {
 	lo, hi := i*reluChunk, min((i+1)*reluChunk, len(r.y))
 	y := r.y[lo:hi]
 	if r.dy == nil {
-		// Not max(v, 0): under js/wasm Go compiles it to about 10 ns an
-		// element, this to about 1. NaN stays NaN either way.
-		for j, v := range y {
-			if v <= 0 {
-				y[j] = 0
-			}
-		}
+		clampAtZero(y)
 		return
 	}
 	dy := r.dy[lo:hi]
