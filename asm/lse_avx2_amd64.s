@@ -89,9 +89,8 @@ GLOBL expc<>(SB), RODATA|NOPTR, $416
 	VMULPS t, y, y
 
 // SUMEXP8 adds exp(x[off] − shift) to the accumulator acc, as p·2^k in
-// one FMA: one operation fewer than exp and then a sum (7% more
-// elements per second), and one rounding fewer. The clamp max(lo, x)
-// keeps NaN.
+// one FMA: one operation and one rounding fewer than exp and then a
+// sum. The clamp max(lo, x) keeps NaN.
 #define SUMEXP8(off, acc) \
 	VMOVUPS     off(SI), Y0;        \
 	VSUBPS      Y6, Y0, Y0;         \

@@ -2,6 +2,7 @@ package train
 
 import (
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/gocpc/cpc/core/cpc"
@@ -10,7 +11,8 @@ import (
 
 // BenchmarkTrainBatch times whole training steps (batch drawn from memory,
 // forward, backward, Adam) for each preset with batch negatives. Run with
-// -benchmem: a step in steady state allocates nothing.
+// -benchmem: a step in steady state allocates nothing. It reports the
+// time of each phase too.
 func BenchmarkTrainBatch(b *testing.B) {
 	for _, name := range []string{"small", "paper"} {
 		b.Run(name, func(b *testing.B) {
@@ -33,12 +35,20 @@ func BenchmarkTrainBatch(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
+			tr.ResetTiming()
 			b.ReportAllocs()
 			for b.Loop() {
 				if _, _, err := tr.TrainBatch(); err != nil {
 					b.Fatal(err)
 				}
 			}
+			// Where the time went, in ms per step, for targets that
+			// cpc bench train cannot run on (js/wasm under node).
+			tm := tr.Timing()
+			for p := range cpc.NumPhases {
+				b.ReportMetric(float64(tm.Model[p].Microseconds())/1000/float64(b.N), strings.ReplaceAll(p.String(), " ", "-")+"-ms/op")
+			}
+			b.ReportMetric(float64(tm.Optimizer.Microseconds())/1000/float64(b.N), "optimizer-ms/op")
 		})
 	}
 }
