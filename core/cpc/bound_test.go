@@ -12,12 +12,13 @@ import (
 // averaged over trials of n pairs. The critic is the optimal one,
 // f(x, y) = p(y|x)/p(y); in a row (fixed x) its log is, up to a constant,
 // ρ/(1−ρ²)·x·y − ρ²/(2(1−ρ²))·|y|², a dot product of the prediction
-// [ρ/(1−ρ²)·x, −ρ²/(2(1−ρ²))] with the candidate [y, |y|²]. Predictions
-// from step t = 0 and candidates at t = 1 make the workspace's k = 1 score
-// matrix exactly the matrix of critic values, the positive on the diagonal.
+// [ρ/(1−ρ²)·x, −ρ²/(2(1−ρ²))] with the candidate [y, |y|²]. With an
+// identity predictor, predictions (contexts) from step t = 0 and candidates
+// at t = 1 make the workspace's k = 1 score matrix exactly the matrix of
+// critic values, the positive on the diagonal.
 func nceEstimate(t *testing.T, d int, rho float64, n, trials int, rng *rand.Rand) float64 {
 	t.Helper()
-	cfg := Config{Name: "bound", Channels: d + 1, Hidden: 1, Predict: 1,
+	cfg := Config{Name: "bound", Channels: d + 1, Hidden: d + 1, Predict: 1,
 		Kernels: []int{1}, Strides: []int{1}, Window: 2, Batch: n, LR: 1}
 	m, err := New[float64](cfg, nil)
 	if err != nil {
@@ -25,11 +26,18 @@ func nceEstimate(t *testing.T, d int, rho float64, n, trials int, rng *rand.Rand
 	}
 	w := m.NewWorkspace(n, 2)
 	C := d + 1
+	identity := m.Predictors[0].W.W
+	for i := range identity {
+		identity[i] = 0
+	}
+	for i := 0; i < C; i++ {
+		identity[i*C+i] = 1
+	}
 	a, b := rho/(1-rho*rho), rho*rho/(2*(1-rho*rho))
 	sum := 0.0
 	for range trials {
 		for i := 0; i < n; i++ {
-			pred, z := w.pred[i*C:(i+1)*C], w.z[(n+i)*C:(n+i+1)*C]
+			pred, z := w.ctx[i*C:(i+1)*C], w.z[(n+i)*C:(n+i+1)*C]
 			sq := 0.0
 			for j := 0; j < d; j++ {
 				x := rng.NormFloat64()

@@ -9,8 +9,8 @@ package cpc
 //
 //	convolution l:   T_l · C_out · (K_l · C_in)         per window
 //	GRU:             T·B · 3H · C  (input)  +  T·B · 3H · H  (recurrent)
-//	predictor k:     (T−k)·B · C · H
-//	InfoNCE at k:    ((T−k)·B)² · C
+//	predictor k:     (T−k)·B · C · H    (W_kᵀ z of every candidate)
+//	InfoNCE at k:    ((T−k)·B)² · H     (scores c_t·W_kᵀz, see infonce.go)
 func (c Config) StepFLOPs(batch, samples int) float64 {
 	var f float64
 	n, in := samples, 1
@@ -28,7 +28,7 @@ func (c Config) StepFLOPs(batch, samples int) float64 {
 	for k := 1; k <= c.Predict; k++ {
 		r := float64((n - k) * batch)
 		f += 3 * 2 * r * float64(c.Channels) * float64(c.Hidden)
-		f += 3 * 2 * r * r * float64(c.Channels)
+		f += 3 * 2 * r * r * float64(c.Hidden)
 	}
 	return f
 }

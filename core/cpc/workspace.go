@@ -23,7 +23,6 @@ type Workspace[T nn.Float] struct {
 	acts, dacts    [][]T // encoder layers before the last, [B, T_l, C]
 	z, dz          []T   // [T, B, C]
 	ctx, dctx      []T   // [T, B, H]
-	pred, dpred    []T   // [T, B, K·C]: predictions of step k in column block k−1
 	gru            *nn.GRUCache[T]
 	relu           nn.ReLU[T]
 	nce            nceScratch[T]
@@ -50,9 +49,8 @@ func (m *Model[T]) NewWorkspace(batch, samples int) *Workspace[T] {
 	rows := w.frames * batch
 	w.z, w.dz = make([]T, rows*cfg.Channels), make([]T, rows*cfg.Channels)
 	w.ctx, w.dctx = make([]T, rows*cfg.Hidden), make([]T, rows*cfg.Hidden)
-	w.pred, w.dpred = make([]T, rows*cfg.Predict*cfg.Channels), make([]T, rows*cfg.Predict*cfg.Channels)
 	w.gru = m.GRU.NewCache(w.frames, batch)
-	w.nce = newNCEScratch[T](rows)
+	w.nce = newNCEScratch[T](rows, cfg.Hidden)
 	w.met = newMetrics(cfg.Predict)
 	return w
 }
@@ -117,18 +115,13 @@ func (w *Workspace[T]) encoderBackward(audio []T) {
 // other position of the batch; rng draws them. The per-k slices of the
 // result belong to the workspace and change with the next Step.
 func (w *Workspace[T]) Step(audio []T, neg int, rng *rand.Rand, backward bool) Metrics {
-	cfg := w.m.Config
-	C, H, K := cfg.Channels, cfg.Hidden, cfg.Predict
+	K := w.m.Config.Predict
 	w.Encode(audio)
-	t := time.Now()
-	for k := 1; k <= K; k++ {
-		w.m.Predictors[k-1].Forward((w.frames-k)*w.batch, w.ctx, H, w.pred[(k-1)*C:], K*C)
-	}
-	w.lap(PredictorsForward, &t)
 	met := &w.met
 	met.reset()
 	if backward {
 		clear(w.dz)
+		clear(w.dctx)
 	}
 	count := 0
 	for k := 1; k <= K; k++ {
@@ -137,16 +130,11 @@ func (w *Workspace[T]) Step(audio []T, neg int, rng *rand.Rand, backward bool) M
 	for k := 1; k <= K; k++ {
 		w.infoNCE(k, neg, rng, 1/float64(count), backward, met)
 	}
-	t = time.Now()
 	met.finish()
 	if !backward {
 		return *met
 	}
-	clear(w.dctx)
-	for k := 1; k <= K; k++ {
-		w.m.Predictors[k-1].Backward((w.frames-k)*w.batch, w.ctx, H, w.dpred[(k-1)*C:], K*C, w.dctx)
-	}
-	w.lap(PredictorsBackward, &t)
+	t := time.Now()
 	w.m.GRU.Backward(w.z, w.ctx, w.dctx, w.dz, w.gru)
 	w.lap(GRUBackward, &t)
 	w.encoderBackward(audio)

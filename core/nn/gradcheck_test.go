@@ -74,26 +74,39 @@ func TestReLUGradient(t *testing.T) {
 func TestLinearGradients(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	l := NewLinear[float64]("p", 5, 3, rng)
-	const m, ldx, ldy = 4, 7, 6 // strides wider than the rows
-	x, dy := randVec(rng, m*ldx), randVec(rng, m*ldy)
-	y := make([]float64, m*ldy)
-	loss := func() float64 {
-		l.Forward(m, x, ldx, y, ldy)
-		s := 0.0
-		for i := 0; i < m; i++ {
-			s += dot(y[i*ldy:i*ldy+3], dy[i*ldy:i*ldy+3])
+	// Forward takes rows of In = 5 values to Out = 3, the transposed pass
+	// the other way; row strides are wider than the rows.
+	for _, c := range []struct {
+		name              string
+		in, out, ldx, ldy int
+		forward           func(m int, x []float64, ldx int, y []float64, ldy int)
+		backward          func(m int, x []float64, ldx int, dy []float64, ldy int, dx []float64)
+	}{
+		{"linear", 5, 3, 7, 6, l.Forward, l.Backward},
+		{"transposed linear", 3, 5, 6, 7, l.TransposedForward, l.TransposedBackward},
+	} {
+		const m = 4
+		x, dy := randVec(rng, m*c.ldx), randVec(rng, m*c.ldy)
+		y := make([]float64, m*c.ldy)
+		loss := func() float64 {
+			c.forward(m, x, c.ldx, y, c.ldy)
+			s := 0.0
+			for i := 0; i < m; i++ {
+				s += dot(y[i*c.ldy:i*c.ldy+c.out], dy[i*c.ldy:i*c.ldy+c.out])
+			}
+			return s
 		}
-		return s
-	}
-	dx := make([]float64, len(x))
-	l.Backward(m, x, ldx, dy, ldy, dx)
-	for i := 0; i < m; i++ { // the gaps between rows carry no gradient
-		for j := 5; j < ldx; j++ {
-			dx[i*ldx+j] = 0
+		clear(l.W.G)
+		dx := make([]float64, len(x))
+		c.backward(m, x, c.ldx, dy, c.ldy, dx)
+		for i := 0; i < m; i++ { // the gaps between rows carry no gradient
+			for j := c.in; j < c.ldx; j++ {
+				dx[i*c.ldx+j] = 0
+			}
 		}
+		checkGrad(t, c.name+" dx", x, dx, loss)
+		checkGrad(t, c.name+" dW", l.W.W, l.W.G, loss)
 	}
-	checkGrad(t, "linear dx", x, dx, loss)
-	checkGrad(t, "linear dW", l.W.W, l.W.G, loss)
 }
 
 func TestGRUGradients(t *testing.T) {
