@@ -1,6 +1,7 @@
 package nn
 
 import (
+	"math"
 	"math/rand/v2"
 	"runtime"
 	"testing"
@@ -24,6 +25,39 @@ func TestReLUChunks(t *testing.T) {
 		}
 		if y[i] != wantY || dy[i] != wantDY {
 			t.Fatalf("element %d of x %v: y %v dy %v, want %v %v", i, x[i], y[i], dy[i], wantY, wantDY)
+		}
+	}
+}
+
+// TestKeepWherePositive checks the backward mask, which works on the bits,
+// on the floats where that could go wrong: signed zeros, the smallest
+// denormals, infinities and the extremes, in both float types.
+func TestKeepWherePositive(t *testing.T) {
+	negZero := math.Copysign(0, -1)
+	y := []float64{0, negZero, 5e-324, -5e-324, 1e-45, -1e-45, 1.5e-45, math.Inf(1), math.Inf(-1),
+		math.MaxFloat32, -math.MaxFloat32, 1, -1, 0.5, -0.5}
+	testKeepWherePositive(t, y)
+	y32 := make([]float32, len(y))
+	for i, v := range y {
+		y32[i] = float32(v)
+	}
+	testKeepWherePositive(t, y32)
+}
+
+func testKeepWherePositive[T Float](t *testing.T, y []T) {
+	t.Helper()
+	dy := make([]T, len(y))
+	for i := range dy {
+		dy[i] = T(i + 1)
+	}
+	keepWherePositive(y, dy)
+	for i, v := range y {
+		want := T(i + 1)
+		if !(v > 0) {
+			want = 0
+		}
+		if dy[i] != want {
+			t.Errorf("%T y %v: dy %v, want %v", v, v, dy[i], want)
 		}
 	}
 }
