@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"strings"
 	"syscall"
 
 	"github.com/gocpc/cpc/asm"
@@ -34,7 +35,7 @@ func runTrain(args []string, stderr io.Writer) error {
 	batch := fl.Int("batch", 0, "windows per batch (overrides the preset)")
 	lr := fl.Float64("lr", 0, "Adam learning rate (overrides the preset)")
 	negatives := fl.String("negatives", "batch", "negatives: 'batch' (every other position of the batch) or a count N sampled from the batch")
-	sampler := fl.String("sampler", "uniform", "batches: 'uniform' over utterances or 'same-speaker' (each batch from one speaker)")
+	sampler := fl.String("sampler", "uniform", "batches: 'uniform' over utterances, 'speakers:N' (each batch from N speakers) or 'same-speaker' (speakers:1)")
 	warmup := fl.Int("warmup", 0, "linear learning-rate warm-up steps")
 	clip := fl.Float64("clip", 0, "clip the global gradient norm to this (0: off)")
 	seed := fl.Uint64("seed", 1, "random seed: same seed and threads give identical runs")
@@ -87,12 +88,8 @@ func runTrain(args []string, stderr io.Writer) error {
 		if opts.Negatives, err = parseNegatives(*negatives); err != nil {
 			return usageError{err}
 		}
-		switch *sampler {
-		case "uniform":
-		case "same-speaker":
-			opts.SameSpeaker = true
-		default:
-			return usageError{fmt.Errorf("--sampler %q: want uniform or same-speaker", *sampler)}
+		if opts.Speakers, err = parseSampler(*sampler); err != nil {
+			return usageError{err}
 		}
 		opts.Warmup, opts.Clip, opts.Seed = *warmup, *clip, *seed
 		if err := opts.Validate(); err != nil {
@@ -144,6 +141,22 @@ func override(field *int, v int) {
 	if v != 0 {
 		*field = v
 	}
+}
+
+// parseSampler returns the speakers per batch of a --sampler value.
+func parseSampler(s string) (int, error) {
+	switch s {
+	case "uniform":
+		return 0, nil
+	case "same-speaker":
+		return 1, nil
+	}
+	if n, ok := strings.CutPrefix(s, "speakers:"); ok {
+		if v, err := strconv.Atoi(n); err == nil && v > 0 {
+			return v, nil
+		}
+	}
+	return 0, fmt.Errorf("--sampler %q: want uniform, same-speaker or speakers:N with N a positive count", s)
 }
 
 func parseNegatives(s string) (int, error) {
@@ -223,6 +236,9 @@ func printSummary(w io.Writer, t *train.Trainer, c *data.Corpus, where string, t
 	neg := "batch"
 	if t.Opts.Negatives > 0 {
 		neg = strconv.Itoa(t.Opts.Negatives) + " sampled"
+	}
+	if t.Opts.Speakers > 0 {
+		neg += fmt.Sprintf(" (%d speakers a batch)", t.Opts.Speakers)
 	}
 	nparams := 0
 	for _, p := range t.Model.Params() {

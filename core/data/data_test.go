@@ -72,25 +72,47 @@ func TestSampler(t *testing.T) {
 		{ID: "a", Speaker: "1", Audio: []float32{1, 1, 1, 1, 1}},
 		{ID: "b", Speaker: "2", Audio: []float32{2, 2, 2, 2, 2, 2}},
 		{ID: "c", Speaker: "2", Audio: []float32{3, 3}},
+		{ID: "d", Speaker: "3", Audio: []float32{4, 4, 4, 4}},
+		{ID: "e", Speaker: "4", Audio: []float32{5, 5, 5, 5}},
 	}}
-	s, err := NewSampler(c, 4, true)
+	s, err := NewSampler(c, 4, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.Skipped != 1 || s.Eligible() != 2 {
+	if s.Skipped != 1 || s.Eligible() != 4 {
 		t.Fatalf("skipped %d, eligible %d", s.Skipped, s.Eligible())
 	}
 	rng := rand.New(rand.NewPCG(1, 1))
-	out := make([]float32, 12)
-	for range 20 {
-		s.Fill(out, rng)
-		for i := range out { // one speaker per batch
-			if out[i] != out[0] {
-				t.Fatalf("batch mixes speakers: %v", out)
+	out := make([]float32, 5*4)
+	for _, n := range []int{1, 2, 4} { // windows dealt to n different speakers in turn
+		s, err := NewSampler(c, 4, n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen := map[float32]bool{}
+		for range 50 {
+			s.Fill(out, rng)
+			speakers := map[float32]bool{}
+			for b := 0; b < 5; b++ {
+				v := out[4*b]
+				speakers[v] = true
+				seen[v] = true
+				if out[4*(b%n)] != v {
+					t.Fatalf("%d speakers: window %d from another speaker than window %d: %v", n, b, b%n, out)
+				}
+			}
+			if len(speakers) != n {
+				t.Fatalf("%d speakers a batch: got %d in %v", n, len(speakers), out)
 			}
 		}
+		if len(seen) != 4 {
+			t.Fatalf("%d speakers a batch: only %d of 4 speakers ever drawn", n, len(seen))
+		}
 	}
-	if _, err := NewSampler(c, 7, false); err == nil {
+	if _, err := NewSampler(c, 4, 5); err == nil || !strings.Contains(err.Error(), "only 4 speakers") {
+		t.Fatalf("5 speakers a batch from 4: %v", err)
+	}
+	if _, err := NewSampler(c, 7, 0); err == nil {
 		t.Fatal("a window longer than every utterance was accepted")
 	}
 }

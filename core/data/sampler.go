@@ -9,17 +9,21 @@ import (
 // enough to hold one.
 type Sampler struct {
 	window    int
+	speakers  int // per batch; 0: windows drawn uniformly over utterances
 	eligible  []*Utterance
-	bySpeaker [][]*Utterance // sameSpeaker: eligible utterances per speaker
+	bySpeaker [][]*Utterance // speakers > 0: eligible utterances per speaker
+	drawn     []int          // speakers > 0: this batch's speakers
 	Skipped   int            // utterances shorter than a window
 }
 
-// NewSampler prepares windows of window samples from c. With sameSpeaker,
-// every batch comes from a single speaker (drawn uniformly), which makes
-// the batch's negatives harder: they no longer differ by voice.
-func NewSampler(c *Corpus, window int, sameSpeaker bool) (*Sampler, error) {
-	s := &Sampler{window: window}
-	speakers := map[string]int{}
+// NewSampler prepares windows of window samples from c. With speakers = N
+// > 0, every batch comes from N different speakers (drawn uniformly), its
+// windows dealt to them in turn. Fewer speakers make the batch's negatives
+// harder: fewer of them differ by voice, so the model must tell the
+// positive by what is said, and needs the voice less.
+func NewSampler(c *Corpus, window, speakers int) (*Sampler, error) {
+	s := &Sampler{window: window, speakers: speakers}
+	index := map[string]int{} // speaker → position in bySpeaker
 	for i := range c.Utterances {
 		u := &c.Utterances[i]
 		if len(u.Audio) < window {
@@ -27,11 +31,11 @@ func NewSampler(c *Corpus, window int, sameSpeaker bool) (*Sampler, error) {
 			continue
 		}
 		s.eligible = append(s.eligible, u)
-		if sameSpeaker {
-			k, ok := speakers[u.Speaker]
+		if speakers > 0 {
+			k, ok := index[u.Speaker]
 			if !ok {
 				k = len(s.bySpeaker)
-				speakers[u.Speaker] = k
+				index[u.Speaker] = k
 				s.bySpeaker = append(s.bySpeaker, nil)
 			}
 			s.bySpeaker[k] = append(s.bySpeaker[k], u)
@@ -41,6 +45,11 @@ func NewSampler(c *Corpus, window int, sameSpeaker bool) (*Sampler, error) {
 		return nil, fmt.Errorf("no utterance holds a window of %d samples (%.2f s); all %d are shorter",
 			window, float64(window)/16000, s.Skipped)
 	}
+	if speakers > len(s.bySpeaker) {
+		return nil, fmt.Errorf("%d speakers per batch, but only %d speakers have an utterance of a window (%d samples) or longer",
+			speakers, len(s.bySpeaker), window)
+	}
+	s.drawn = make([]int, len(s.bySpeaker))
 	return s, nil
 }
 
@@ -49,11 +58,20 @@ func (s *Sampler) Eligible() int { return len(s.eligible) }
 
 // Fill writes len(out)/window windows into out, back to back.
 func (s *Sampler) Fill(out []float32, rng *rand.Rand) {
-	pool := s.eligible
-	if s.bySpeaker != nil {
-		pool = s.bySpeaker[rng.IntN(len(s.bySpeaker))]
+	if s.speakers > 0 { // the first N of a partial Fisher–Yates shuffle
+		for i := range s.drawn {
+			s.drawn[i] = i
+		}
+		for i := 0; i < s.speakers; i++ {
+			j := i + rng.IntN(len(s.drawn)-i)
+			s.drawn[i], s.drawn[j] = s.drawn[j], s.drawn[i]
+		}
 	}
-	for b := 0; b+s.window <= len(out); b += s.window {
+	for b, i := 0, 0; b+s.window <= len(out); b, i = b+s.window, i+1 {
+		pool := s.eligible
+		if s.speakers > 0 {
+			pool = s.bySpeaker[s.drawn[i%s.speakers]]
+		}
 		u := pool[rng.IntN(len(pool))]
 		start := rng.IntN(len(u.Audio) - s.window + 1)
 		copy(out[b:b+s.window], u.Audio[start:])

@@ -13,12 +13,12 @@ import (
 // (Steps, Out, SaveEvery, LogEvery) is saved with the training state, so a
 // resumed run continues exactly as the original would have.
 type Options struct {
-	Config      cpc.Config `json:"config"`
-	Negatives   int        `json:"negatives"`    // sampled negatives per prediction; 0: the whole batch
-	SameSpeaker bool       `json:"same_speaker"` // draw each batch from one speaker
-	Warmup      int        `json:"warmup"`       // linear warm-up steps
-	Clip        float64    `json:"clip"`         // global gradient norm bound; 0: none
-	Seed        uint64     `json:"seed"`
+	Config    cpc.Config `json:"config"`
+	Negatives int        `json:"negatives"` // sampled negatives per prediction; 0: the whole batch
+	Speakers  int        `json:"speakers"`  // speakers per batch; 0: windows uniformly over utterances
+	Warmup    int        `json:"warmup"`    // linear warm-up steps
+	Clip      float64    `json:"clip"`      // global gradient norm bound; 0: none
+	Seed      uint64     `json:"seed"`
 
 	Steps     int    `json:"-"` // train until this many steps are done
 	Out       string `json:"-"` // directory for checkpoints, metrics and plots
@@ -34,6 +34,10 @@ func (o Options) Validate() error {
 	switch {
 	case o.Negatives < 0:
 		return fmt.Errorf("negatives must be 0 (batch) or a positive count (got %d)", o.Negatives)
+	case o.Speakers < 0:
+		return fmt.Errorf("speakers per batch must be 0 (uniform) or positive (got %d)", o.Speakers)
+	case o.Speakers > o.Config.Batch:
+		return fmt.Errorf("%d speakers per batch do not fit in a batch of %d windows", o.Speakers, o.Config.Batch)
 	case o.Warmup < 0:
 		return fmt.Errorf("warmup must not be negative (got %d)", o.Warmup)
 	case o.Clip < 0:

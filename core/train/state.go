@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"path/filepath"
 	"strconv"
+	"strings"
 
 	"github.com/gocpc/cpc/core/cpc"
 	"github.com/gocpc/cpc/core/nn"
@@ -57,7 +58,9 @@ func loadState(dir string) (*Trainer, error) {
 	if t.Step, err = strconv.Atoi(smeta["step"]); err != nil || t.Step < 0 {
 		return nil, bad("step", fmt.Errorf("%q is not a step number", smeta["step"]))
 	}
-	if err := json.Unmarshal([]byte(smeta["options"]), &t.Opts); err != nil {
+	dec := json.NewDecoder(strings.NewReader(smeta["options"]))
+	dec.DisallowUnknownFields() // a setting this build does not know would be silently dropped
+	if err := dec.Decode(&t.Opts); err != nil {
 		return nil, bad("options", err)
 	}
 	if !t.Opts.Config.SameArchitecture(model.Config) {

@@ -186,6 +186,10 @@ func TestBadCheckpointsAreRefused(t *testing.T) {
 			os.WriteFile(filepath.Join(d, cpc.ModelFile), read(t, other, cpc.ModelFile), 0o644)
 		},
 		"missing state": func(d string) { os.Remove(filepath.Join(d, StateFile)) },
+		"options naming a setting this build does not know": func(d string) {
+			state := read(t, d, StateFile) // same length, so the header stays valid
+			os.WriteFile(filepath.Join(d, StateFile), bytes.Replace(state, []byte(`\"seed\"`), []byte(`\"sede\"`), 1), 0o644)
+		},
 	}
 	for name, corrupt := range cases {
 		d := t.TempDir()

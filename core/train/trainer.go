@@ -117,7 +117,7 @@ func Resume(dir string, opts Options, c *data.Corpus) (*Trainer, error) {
 // SetCorpus makes c (already loaded) the source of the following batches.
 func (t *Trainer) SetCorpus(c *data.Corpus) error {
 	cfg := t.Opts.Config
-	s, err := data.NewSampler(c, cfg.Window, t.Opts.SameSpeaker)
+	s, err := data.NewSampler(c, cfg.Window, t.Opts.Speakers)
 	if err != nil {
 		return err
 	}
