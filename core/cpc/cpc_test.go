@@ -13,9 +13,10 @@ func tinyConfig() Config {
 		Kernels: []int{4, 3}, Strides: []int{2, 2}, Window: 34, Batch: 2, LR: 1e-3}
 }
 
-func tinyModel(t *testing.T, seed uint64) (*Model[float64], []float64) {
+func tinyModel(t *testing.T, seed uint64, window int) (*Model[float64], []float64) {
 	t.Helper()
 	cfg := tinyConfig()
+	cfg.Window = window
 	m, err := New[float64](cfg, rand.New(rand.NewPCG(seed, 1)))
 	if err != nil {
 		t.Fatal(err)
@@ -90,7 +91,7 @@ func directInfoNCE(m *Model[float64], w *Workspace[float64], neg int, rng *rand.
 
 func TestInfoNCEMatchesDirect(t *testing.T) {
 	for _, neg := range []int{0, 1, 5, 40} {
-		m, audio := tinyModel(t, 3)
+		m, audio := tinyModel(t, 3, 34)
 		w := m.NewWorkspace(m.Config.Batch, m.Config.Window)
 		met := w.Step(audio, neg, rand.New(rand.NewPCG(9, 9)), false)
 		loss, acc := directInfoNCE(m, w, neg, rand.New(rand.NewPCG(9, 9)))
@@ -101,10 +102,12 @@ func TestInfoNCEMatchesDirect(t *testing.T) {
 }
 
 // TestLossGradients checks every parameter's gradient of the full CPC loss
-// against central differences, for both kinds of negatives.
+// against central differences, for both kinds of negatives, with windows
+// the encoder pads (34 samples: to 36, a multiple of the hop) and not.
 func TestLossGradients(t *testing.T) {
-	for _, neg := range []int{0, 4} {
-		m, audio := tinyModel(t, 4)
+	for _, c := range []struct{ neg, window int }{{0, 34}, {4, 34}, {0, 36}} {
+		neg := c.neg
+		m, audio := tinyModel(t, 4, c.window)
 		w := m.NewWorkspace(m.Config.Batch, m.Config.Window)
 		loss := func() float64 { return w.Step(audio, neg, rand.New(rand.NewPCG(5, 5)), false).Loss }
 		m.ZeroGrad()

@@ -10,17 +10,29 @@ import (
 // Workspace holds every activation, gradient and scratch buffer of one
 // batch shape, so that a training step allocates nothing.
 //
-// Encoder activations are channels-last and batch-major, [B, T_l, C], except
-// the last layer's output z, which is written time-major, [T, B, C], like
-// the context c [T, B, H]: then the rows of step t are one block, the GRU
-// reads them directly, and "every t < T−k" or "every t ≥ k" is one
-// contiguous range of rows for the predictors and InfoNCE.
+// Each encoder layer runs as one product over the whole batch: window b's
+// rows of layer l start at row b·P_l, with P_l = S_{l+1}·P_{l+1} (S: the
+// strides) and P_0 the window padded to a multiple of the hop. Then the
+// strided im2col view of the batch is one matrix, whose row b·P_l + t is
+// output t of window b; rows t ≥ T_l (T_l: the layer's real length) are
+// padding. Their forward values are finite junk that no real row reads,
+// and their gradients are zero: the top layer's are cleared, and a padding
+// row of a lower layer is read by padding rows of the layer above only. So
+// the weights are packed once per layer and step instead of once per window.
+//
+// Encoder activations are channels-last, [B, P_l, C]. The top layer's real
+// rows are copied into z time-major, [T, B, C], like the context c
+// [T, B, H]: then the rows of step t are one block, the GRU reads them
+// directly, and "every t < T−k" or "every t ≥ k" is one contiguous range of
+// rows for InfoNCE.
 type Workspace[T nn.Float] struct {
 	m              *Model[T]
 	batch, samples int
 	frames         int   // T
-	lens           []int // steps of each encoder layer's output
-	acts, dacts    [][]T // encoder layers before the last, [B, T_l, C]
+	lens           []int // T_l: real steps of each encoder layer's output
+	pads           []int // P_l: rows of each layer's output per window
+	padded         []T   // [B, P_0]: the windows at their padded offsets, if P_0 > samples
+	acts, dacts    [][]T // encoder layers' outputs and their gradients, [B, P_l, C]
 	z, dz          []T   // [T, B, C]
 	ctx, dctx      []T   // [T, B, H]
 	gru            *nn.GRUCache[T]
@@ -42,9 +54,25 @@ func (m *Model[T]) NewWorkspace(batch, samples int) *Workspace[T] {
 		n = c.OutLen(n)
 		w.lens = append(w.lens, n)
 	}
-	for _, l := range w.lens[:len(w.lens)-1] {
-		w.acts = append(w.acts, make([]T, batch*l*cfg.Channels))
-		w.dacts = append(w.dacts, make([]T, batch*l*cfg.Channels))
+	// The fewest top rows per window under which every layer's real rows
+	// and the window itself fit.
+	top, span := 1, 1 // span: input rows of a layer per top row
+	for l := len(m.Convs) - 1; l >= 0; l-- {
+		top = max(top, (w.lens[l]+span-1)/span)
+		span *= m.Convs[l].Stride
+	}
+	top = max(top, (samples+span-1)/span)
+	w.pads = make([]int, len(m.Convs))
+	for l, rows := len(m.Convs)-1, top; l >= 0; l-- {
+		w.pads[l] = rows
+		rows *= m.Convs[l].Stride
+	}
+	if span*top > samples {
+		w.padded = make([]T, batch*span*top)
+	}
+	for _, p := range w.pads {
+		w.acts = append(w.acts, make([]T, batch*p*cfg.Channels))
+		w.dacts = append(w.dacts, make([]T, batch*p*cfg.Channels))
 	}
 	rows := w.frames * batch
 	w.z, w.dz = make([]T, rows*cfg.Channels), make([]T, rows*cfg.Channels)
@@ -64,48 +92,78 @@ func (w *Workspace[T]) Z() []T { return w.z }
 // Context is the GRU output of the last Encode, [T, B, H] time-major.
 func (w *Workspace[T]) Context() []T { return w.ctx }
 
+// input returns layer l's input, the whole batch: rows, one sample
+// (l = 0) or C channels each, and the number of rows.
+func (w *Workspace[T]) input(l int, audio []T) ([]T, int) {
+	if l > 0 {
+		return w.acts[l-1], w.batch * w.pads[l-1]
+	}
+	if w.padded != nil {
+		audio = w.padded
+	}
+	return audio, len(audio)
+}
+
 // Encode runs the encoder and the GRU on audio, B windows of the
 // workspace's length one after the other.
 func (w *Workspace[T]) Encode(audio []T) {
 	t := time.Now()
-	C, B, last := w.m.Config.Channels, w.batch, len(w.m.Convs)-1
-	for b := 0; b < B; b++ {
-		x, n := audio[b*w.samples:(b+1)*w.samples], w.samples
-		for l, conv := range w.m.Convs[:last] {
-			y := w.acts[l][b*w.lens[l]*C : (b+1)*w.lens[l]*C]
-			conv.Forward(x, n, y, C)
-			w.relu.Forward(y)
-			x, n = y, w.lens[l]
+	C, B := w.m.Config.Channels, w.batch
+	if w.padded != nil {
+		p := len(w.padded) / B
+		for b := 0; b < B; b++ {
+			copy(w.padded[b*p:], audio[b*w.samples:(b+1)*w.samples])
 		}
-		w.m.Convs[last].Forward(x, n, w.z[b*C:], B*C)
 	}
+	for l, conv := range w.m.Convs {
+		x, n := w.input(l, audio)
+		conv.Forward(x, n, w.acts[l], C)
+		if l < len(w.m.Convs)-1 {
+			w.relu.Forward(w.acts[l])
+		}
+	}
+	w.moveTopRows(w.z, w.acts[len(w.acts)-1], false)
 	w.relu.Forward(w.z)
 	w.lap(EncoderForward, &t)
 	w.m.GRU.Forward(w.z, w.ctx, w.gru)
 	w.lap(GRUForward, &t)
 }
 
+// moveTopRows copies the real rows of the top layer's output top into z
+// (time-major), or with back the rows of z into top.
+func (w *Workspace[T]) moveTopRows(z, top []T, back bool) {
+	C, B, P := w.m.Config.Channels, w.batch, w.pads[len(w.pads)-1]
+	for b := 0; b < B; b++ {
+		for t := 0; t < w.frames; t++ {
+			zr, tr := z[(t*B+b)*C:][:C], top[(b*P+t)*C:][:C]
+			if back {
+				copy(tr, zr)
+			} else {
+				copy(zr, tr)
+			}
+		}
+	}
+}
+
 // encoderBackward propagates dz (consumed) down to the first layer's
 // parameters.
 func (w *Workspace[T]) encoderBackward(audio []T) {
-	C, B, last := w.m.Config.Channels, w.batch, len(w.m.Convs)-1
+	C, last := w.m.Config.Channels, len(w.m.Convs)-1
 	w.relu.Backward(w.z, w.dz)
-	for b := 0; b < B; b++ {
-		dy, ldy := w.dz[b*C:], B*C
-		for l := last; l >= 0; l-- {
-			x, n := audio[b*w.samples:(b+1)*w.samples], w.samples
-			var dx []T
-			if l > 0 {
-				x = w.acts[l-1][b*w.lens[l-1]*C : (b+1)*w.lens[l-1]*C]
-				n = w.lens[l-1]
-				dx = w.dacts[l-1][b*w.lens[l-1]*C : (b+1)*w.lens[l-1]*C]
-			}
-			w.m.Convs[l].Backward(x, n, dy, ldy, dx)
-			if dx != nil {
-				w.relu.Backward(x, dx)
-			}
-			dy, ldy = dx, C
+	dy := w.dacts[last]
+	clear(dy) // padding rows carry no gradient
+	w.moveTopRows(w.dz, dy, true)
+	for l := last; l >= 0; l-- {
+		x, n := w.input(l, audio)
+		var dx []T
+		if l > 0 {
+			dx = w.dacts[l-1]
 		}
+		w.m.Convs[l].Backward(x, n, dy, C, dx)
+		if dx != nil {
+			w.relu.Backward(x, dx)
+		}
+		dy = dx
 	}
 }
 
