@@ -1,11 +1,14 @@
 package cpc
 
+import "github.com/gocpc/cpc/core/nn"
+
 // StepFLOPs counts the floating-point operations of one training step
 // (forward and backward) on batch windows of samples each, with negatives
 // from the whole batch: 2·m·n·k for every matrix product of the step, which
 // is where all but a fraction of a percent of the work is. A backward pass
 // costs two products of its forward's size (input and weight gradient),
-// except the first convolution, whose input needs no gradient.
+// except the first convolution, whose input needs no gradient. A
+// convolution on the fast path (nn.ConvPairs) does three quarters of it.
 //
 //	convolution l:   T_l · C_out · (K_l · C_in)         per window
 //	GRU:             T·B · 3H · C  (input)  +  T·B · 3H · H  (recurrent)
@@ -17,6 +20,9 @@ func (c Config) StepFLOPs(batch, samples int) float64 {
 	for i, k := range c.Kernels {
 		n = (n-k)/c.Strides[i] + 1
 		fwd := 2 * float64(batch) * float64(n) * float64(c.Channels) * float64(k*in)
+		if nn.ConvPairs(in, k, c.Strides[i]) {
+			fwd *= 0.75
+		}
 		f += fwd * 2 // forward and weight gradient
 		if i > 0 {
 			f += fwd // input gradient

@@ -33,8 +33,9 @@ type Workspace[T nn.Float] struct {
 	pads           []int // P_l: rows of each layer's output per window
 	padded         []T   // [B, P_0]: the windows at their padded offsets, if P_0 > samples
 	acts, dacts    [][]T // encoder layers' outputs and their gradients, [B, P_l, C]
-	z, dz          []T   // [T, B, C]
-	ctx, dctx      []T   // [T, B, H]
+	convs          []*nn.ConvScratch[T]
+	z, dz          []T // [T, B, C]
+	ctx, dctx      []T // [T, B, H]
 	gru            *nn.GRUCache[T]
 	relu           nn.ReLU[T]
 	nce            nceScratch[T]
@@ -62,6 +63,7 @@ func (m *Model[T]) NewWorkspace(batch, samples int) *Workspace[T] {
 		span *= m.Convs[l].Stride
 	}
 	top = max(top, (samples+span-1)/span)
+	top += top % 2 // even: whole block pairs for the convolutions' fast path
 	w.pads = make([]int, len(m.Convs))
 	for l, rows := len(m.Convs)-1, top; l >= 0; l-- {
 		w.pads[l] = rows
@@ -70,9 +72,10 @@ func (m *Model[T]) NewWorkspace(batch, samples int) *Workspace[T] {
 	if span*top > samples {
 		w.padded = make([]T, batch*span*top)
 	}
-	for _, p := range w.pads {
+	for l, p := range w.pads {
 		w.acts = append(w.acts, make([]T, batch*p*cfg.Channels))
 		w.dacts = append(w.dacts, make([]T, batch*p*cfg.Channels))
+		w.convs = append(w.convs, m.Convs[l].NewScratch(batch*p*m.Convs[l].Stride))
 	}
 	rows := w.frames * batch
 	w.z, w.dz = make([]T, rows*cfg.Channels), make([]T, rows*cfg.Channels)
@@ -117,7 +120,7 @@ func (w *Workspace[T]) Encode(audio []T) {
 	}
 	for l, conv := range w.m.Convs {
 		x, n := w.input(l, audio)
-		conv.Forward(x, n, w.acts[l], C)
+		conv.Forward(x, n, w.acts[l], C, w.convs[l])
 		if l < len(w.m.Convs)-1 {
 			w.relu.Forward(w.acts[l])
 		}
@@ -159,7 +162,7 @@ func (w *Workspace[T]) encoderBackward(audio []T) {
 		if l > 0 {
 			dx = w.dacts[l-1]
 		}
-		w.m.Convs[l].Backward(x, n, dy, C, dx)
+		w.m.Convs[l].Backward(x, n, dy, C, dx, w.convs[l])
 		if dx != nil {
 			w.relu.Backward(x, dx)
 		}

@@ -36,16 +36,29 @@ func (l *Conv1d[T]) OutLen(n int) int {
 	return (n-l.Kernel)/l.Stride + 1
 }
 
-// Forward computes y = conv(x) + bias for x of n steps; y has row stride ldy.
-func (l *Conv1d[T]) Forward(x []T, n int, y []T, ldy int) {
+// Forward computes y = conv(x) + bias for x of n steps; y has row stride
+// ldy. sc, from NewScratch(n), takes the fast path (conv_pairs.go); nil
+// computes the products directly.
+func (l *Conv1d[T]) Forward(x []T, n int, y []T, ldy int, sc *ConvScratch[T]) {
+	if sc != nil {
+		sc.check(n)
+		l.forwardPairs(x, n, y, ldy, sc)
+		return
+	}
 	m, width := l.OutLen(n), l.Kernel*l.In
 	setRows(m, l.B.W, y, ldy)
 	Gemm(false, true, m, l.Out, width, 1, x, l.Stride*l.In, l.W.W, width, 1, y, ldy)
 }
 
 // Backward adds the weight and bias gradients for upstream gradient dy, and
-// if dx is not nil overwrites it with the gradient with respect to x.
-func (l *Conv1d[T]) Backward(x []T, n int, dy []T, ldy int, dx []T) {
+// if dx is not nil overwrites it with the gradient with respect to x. sc
+// is the one the Forward of x had.
+func (l *Conv1d[T]) Backward(x []T, n int, dy []T, ldy int, dx []T, sc *ConvScratch[T]) {
+	if sc != nil {
+		sc.check(n)
+		l.backwardPairs(x, n, dy, ldy, dx, sc)
+		return
+	}
 	m, width := l.OutLen(n), l.Kernel*l.In
 	addRowSums(l.B.G, m, l.Out, dy, ldy)
 	Gemm(true, false, l.Out, width, m, 1, dy, ldy, x, l.Stride*l.In, 1, l.W.G, width)

@@ -42,20 +42,65 @@ func dot(a, b []float64) float64 {
 }
 
 func TestConv1dGradients(t *testing.T) {
+	defer func(w int) { pairsMinWidth = w }(pairsMinWidth)
+	pairsMinWidth = 1
 	rng := rand.New(rand.NewPCG(1, 2))
 	for _, c := range []struct{ in, out, kernel, stride, n int }{
 		{1, 3, 10, 5, 37}, {3, 4, 4, 2, 13}, {2, 2, 8, 4, 19}, {2, 3, 3, 3, 10}, {2, 3, 5, 2, 12},
+		{1, 3, 10, 5, 40}, {3, 4, 4, 2, 16}, {2, 2, 8, 4, 24}, {3, 2, 4, 2, 8}, // the fast path's
 	} {
 		l := NewConv1d[float64]("c", c.in, c.out, c.kernel, c.stride, rng)
+		sc := l.NewScratch(c.n)
+		if want := c.kernel == 2*c.stride && c.n%(2*c.stride) == 0; (sc != nil) != want {
+			t.Fatalf("%+v: fast path %v, want %v", c, sc != nil, want)
+		}
 		m := l.OutLen(c.n)
 		x, dy := randVec(rng, c.n*c.in), randVec(rng, m*c.out)
 		y := make([]float64, m*c.out)
-		loss := func() float64 { l.Forward(x, c.n, y, c.out); return dot(y, dy) }
+		loss := func() float64 { l.Forward(x, c.n, y, c.out, sc); return dot(y, dy) }
 		dx := make([]float64, len(x))
-		l.Backward(x, c.n, dy, c.out, dx)
+		loss()
+		l.Backward(x, c.n, dy, c.out, dx, sc)
 		checkGrad(t, "conv dx", x, dx, loss)
 		checkGrad(t, "conv dW", l.W.W, l.W.G, loss)
 		checkGrad(t, "conv db", l.B.W, l.B.G, loss)
+	}
+}
+
+// TestConvPairsMatchDirect checks the fast path against the direct products
+// on layers shaped like the encoder's, with output rows wider than Out.
+func TestConvPairsMatchDirect(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, c := range []struct{ in, out, stride, n int }{{32, 48, 2, 64}, {16, 40, 4, 96}, {64, 8, 2, 12}} {
+		l := NewConv1d[float64]("c", c.in, c.out, 2*c.stride, c.stride, rng)
+		sc := l.NewScratch(c.n)
+		if sc == nil {
+			t.Fatalf("%+v: no fast path", c)
+		}
+		m, ldy := l.OutLen(c.n), c.out+3
+		x, dy := randVec(rng, c.n*c.in), randVec(rng, m*ldy)
+		type result struct{ y, dx, dw, db []float64 }
+		run := func(sc *ConvScratch[float64]) result {
+			clear(l.W.G)
+			clear(l.B.G)
+			r := result{y: make([]float64, m*ldy), dx: randVec(rng, c.n*c.in)} // dx is overwritten
+			l.Forward(x, c.n, r.y, ldy, sc)
+			l.Backward(x, c.n, dy, ldy, r.dx, sc)
+			r.dw, r.db = append([]float64(nil), l.W.G...), append([]float64(nil), l.B.G...)
+			return r
+		}
+		fast, direct := run(sc), run(nil)
+		for name, pair := range map[string][2][]float64{"y": {fast.y, direct.y}, "dx": {fast.dx, direct.dx},
+			"dW": {fast.dw, direct.dw}, "db": {fast.db, direct.db}} {
+			for i := range pair[1] {
+				if i%ldy >= c.out && (name == "y") {
+					continue // the gaps between rows
+				}
+				if d := math.Abs(pair[0][i] - pair[1][i]); d > 1e-12*max(1, math.Abs(pair[1][i])) {
+					t.Fatalf("%+v: %s[%d] fast %.15g, direct %.15g", c, name, i, pair[0][i], pair[1][i])
+				}
+			}
+		}
 	}
 }
 
