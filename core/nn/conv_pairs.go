@@ -1,6 +1,10 @@
 package nn
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/gocpc/cpc/asm"
+)
 
 // The fast path of a convolution whose kernel is twice its stride (every
 // layer of the CPC encoder): cut x into blocks d_j of Stride steps
@@ -28,6 +32,7 @@ type ConvScratch[T Float] struct {
 	u0, u2 []T // [pairs, Stride·In]: d_{2s} − d_{2s+1} and d_{2s+2} − d_{2s+1}
 	v, h   []T // [pairs, Out]
 	gs, m  []T // [Out, Stride·In]: g0 + g1, and the shared weight-gradient term
+	pass   rowPass[T]
 }
 
 // pairsMinWidth is the narrowest block (Stride·In) the fast path takes:
@@ -67,30 +72,13 @@ func (sc *ConvScratch[T]) check(n int) {
 func (l *Conv1d[T]) forwardPairs(x []T, n int, y []T, ldy int, sc *ConvScratch[T]) {
 	bw, out, nb := l.Stride*l.In, l.Out, n/l.Stride
 	full, last := nb/2-1, nb-2
-	w, b := l.W.W, l.B.W // w: [Out, 2·bw], g0 | g1
-	for s := 0; s < full; s++ {
-		d0, d1, d2 := x[2*s*bw:][:bw], x[(2*s+1)*bw:][:bw], x[(2*s+2)*bw:][:bw]
-		u0, u2 := sc.u0[s*bw:][:bw], sc.u2[s*bw:][:bw]
-		for j := range bw {
-			u0[j], u2[j] = d0[j]-d1[j], d2[j]-d1[j]
-		}
-	}
-	for o := 0; o < out; o++ {
-		g0, g1, gs := w[o*2*bw:][:bw], w[o*2*bw+bw:][:bw], sc.gs[o*bw:][:bw]
-		for j := range bw {
-			gs[j] = g0[j] + g1[j]
-		}
-	}
+	w, b, p := l.W.W, l.B.W, &sc.pass // w: [Out, 2·bw], g0 | g1
+	p.diffsAround(full, bw, x, bw, 1, nb, sc.u0, sc.u2)
+	p.pairSums(out, bw, w, 2*bw, bw, sc.gs)
 	Gemm(false, true, full, out, bw, 1, sc.u0, bw, w, 2*bw, 0, y, 2*ldy)
 	Gemm(false, true, full, out, bw, 1, sc.u2, bw, w[bw:], 2*bw, 0, y[ldy:], 2*ldy)
 	Gemm(false, true, full, out, bw, 1, x[bw:], 2*bw, sc.gs, bw, 0, sc.v, out)
-	for s := 0; s < full; s++ {
-		v, ye, yo := sc.v[s*out:][:out], y[2*s*ldy:][:out], y[(2*s+1)*ldy:][:out]
-		for o := range out {
-			ye[o] += v[o] + b[o]
-			yo[o] += v[o] + b[o]
-		}
-	}
+	p.addTwice(full, out, sc.v, b, y, 2*ldy, ldy)
 	copy(y[last*ldy:][:out], b)
 	Gemm(false, true, 1, out, 2*bw, 1, x[last*bw:], 2*bw, w, 2*bw, 1, y[last*ldy:], ldy)
 }
@@ -111,50 +99,107 @@ func (l *Conv1d[T]) forwardPairs(x []T, n int, y []T, ldy int, sc *ConvScratch[T
 func (l *Conv1d[T]) backwardPairs(x []T, n int, dy []T, ldy int, dx []T, sc *ConvScratch[T]) {
 	bw, out, nb := l.Stride*l.In, l.Out, n/l.Stride
 	full, last, pairs := nb/2-1, nb-2, nb/2
-	w, g := l.W.W, l.W.G
+	w, g, p := l.W.W, l.W.G, &sc.pass
 	addRowSums(l.B.G, nb-1, out, dy, ldy)
-	for s := 0; s < full; s++ {
-		e, d0, d1 := sc.v[s*out:][:out], dy[2*s*ldy:][:out], dy[(2*s+1)*ldy:][:out]
-		for o := range out {
-			e[o] = d0[o] + d1[o]
-		}
-	}
+	p.pairSums(full, out, dy, 2*ldy, ldy, sc.v)
 	Gemm(true, false, out, bw, full, 1, dy, 2*ldy, sc.u0, bw, 1, g, 2*bw)
 	Gemm(true, false, out, bw, full, 1, dy[ldy:], 2*ldy, sc.u2, bw, 1, g[bw:], 2*bw)
 	Gemm(true, false, out, bw, full, 1, sc.v, out, x[bw:], 2*bw, 0, sc.m, bw)
-	for o := 0; o < out; o++ {
-		m, g0, g1 := sc.m[o*bw:][:bw], g[o*2*bw:][:bw], g[o*2*bw+bw:][:bw]
-		for j := range bw {
-			g0[j] += m[j]
-			g1[j] += m[j]
-		}
-	}
+	p.addTwice(out, bw, sc.m, nil, g, 2*bw, bw)
 	Gemm(true, false, out, 2*bw, 1, 1, dy[last*ldy:], ldy, x[last*bw:], 2*bw, 1, g, 2*bw)
 	if dx == nil {
 		return
 	}
-	for s := 0; s < pairs; s++ {
-		f, h, d := sc.v[s*out:][:out], sc.h[s*out:][:out], dy[2*s*ldy:][:out]
-		for o := range out {
-			var before, after T
-			if s > 0 {
-				before = dy[(2*s-1)*ldy+o]
-			}
-			if 2*s+1 < nb-1 {
-				after = dy[(2*s+1)*ldy+o]
-			}
-			f[o], h[o] = before-d[o], after-d[o]
-		}
-	}
+	p.diffsAround(pairs, out, dy, ldy, 0, nb-1, sc.v, sc.h)
 	Gemm(false, false, pairs, bw, out, 1, sc.v, out, w[bw:], 2*bw, 0, dx, 2*bw)
 	Gemm(false, false, pairs, bw, out, 1, sc.h, out, w, 2*bw, 0, dx[bw:], 2*bw)
-	p := sc.u0 // the weight gradient is done with it
-	Gemm(false, false, pairs, bw, out, 1, dy, 2*ldy, sc.gs, bw, 0, p, bw)
-	for s := 0; s < pairs; s++ {
-		ps, de, do := p[s*bw:][:bw], dx[2*s*bw:][:bw], dx[(2*s+1)*bw:][:bw]
-		for j := range bw {
-			de[j] += ps[j]
-			do[j] += ps[j]
+	Gemm(false, false, pairs, bw, out, 1, dy, 2*ldy, sc.gs, bw, 0, sc.u0, bw) // u0 is free now
+	p.addTwice(pairs, bw, sc.u0, nil, dx, 2*bw, bw)
+}
+
+// rowPass runs the fast path's elementwise passes row by row on
+// asm.Parallel. It lives in the scratch, so a pass allocates nothing.
+type rowPass[T Float] struct {
+	op                  int // one of the pass kinds below
+	rows, width, chunk  int
+	src, bias           []T
+	ld, off, mid0, srcN int
+	dst0, dst1          []T
+}
+
+const (
+	opPairSums = iota
+	opDiffsAround
+	opAddTwice
+)
+
+// pairSums sets row r of dst to src rows r·ld and r·ld + off added.
+func (p *rowPass[T]) pairSums(rows, width int, src []T, ld, off int, dst []T) {
+	p.src, p.ld, p.off, p.dst0 = src, ld, off, dst
+	p.run(opPairSums, rows, width)
+}
+
+// diffsAround sets row r of dst0 and dst1 to src row c−1 and c+1, each
+// minus row c, with c = 2r + mid0; src has srcN rows (stride ld) and rows
+// outside them count as zero.
+func (p *rowPass[T]) diffsAround(rows, width int, src []T, ld, mid0, srcN int, dst0, dst1 []T) {
+	p.src, p.ld, p.mid0, p.srcN, p.dst0, p.dst1 = src, ld, mid0, srcN, dst0, dst1
+	p.run(opDiffsAround, rows, width)
+}
+
+// addTwice adds row r of src (plus bias, if not nil) to dst rows r·ld and
+// r·ld + off.
+func (p *rowPass[T]) addTwice(rows, width int, src, bias, dst []T, ld, off int) {
+	p.src, p.bias, p.dst0, p.ld, p.off = src, bias, dst, ld, off
+	p.run(opAddTwice, rows, width)
+}
+
+// passChunk is the values a part handles: enough to outweigh handing it out.
+const passChunk = 1 << 15
+
+func (p *rowPass[T]) run(op, rows, width int) {
+	p.op, p.rows, p.width, p.chunk = op, rows, width, max(1, passChunk/width)
+	asm.Parallel((rows+p.chunk-1)/p.chunk, p)
+	p.src, p.bias, p.dst0, p.dst1 = nil, nil, nil, nil
+}
+
+// Part does rows [i·chunk, (i+1)·chunk) of the current pass.
+func (p *rowPass[T]) Part(i int) {
+	w := p.width
+	for r := i * p.chunk; r < min((i+1)*p.chunk, p.rows); r++ {
+		switch p.op {
+		case opPairSums:
+			a, b, d := p.src[r*p.ld:][:w], p.src[r*p.ld+p.off:][:w], p.dst0[r*w:][:w]
+			for j := range d {
+				d[j] = a[j] + b[j]
+			}
+		case opDiffsAround:
+			c := 2*r + p.mid0
+			mid, d0, d1 := p.src[c*p.ld:][:w], p.dst0[r*w:][:w], p.dst1[r*w:][:w]
+			p.diffFrom(c-1, mid, d0)
+			p.diffFrom(c+1, mid, d1)
+		case opAddTwice:
+			v, d0, d1 := p.src[r*w:][:w], p.dst0[r*p.ld:][:w], p.dst0[r*p.ld+p.off:][:w]
+			for j, x := range v {
+				if p.bias != nil {
+					x += p.bias[j]
+				}
+				d0[j] += x
+				d1[j] += x
+			}
 		}
+	}
+}
+
+// diffFrom sets d to src row c minus mid, with rows outside [0, srcN) zero.
+func (p *rowPass[T]) diffFrom(c int, mid, d []T) {
+	if c < 0 || c >= p.srcN {
+		for j, m := range mid {
+			d[j] = -m
+		}
+		return
+	}
+	for j, v := range p.src[c*p.ld:][:len(d)] {
+		d[j] = v - mid[j]
 	}
 }
