@@ -95,6 +95,25 @@ func TestTrainEmbedAndPyTorch(t *testing.T) {
 		t.Fatalf("loss.png: %v", err)
 	}
 
+	// A new run from those weights, with another sampler, starts where the
+	// first one ended, not at log N.
+	again := filepath.Join(dir, "again")
+	code, stderr = cli("train", "--init", out, "--sampler", "same-speaker", "--steps", "3", "--out", again)
+	if code != 0 || !strings.Contains(stderr, "weights: from "+out) || !strings.Contains(stderr, "model: small+custom (") {
+		t.Fatalf("train --init exited %d: %s", code, stderr)
+	}
+	b, err = os.ReadFile(filepath.Join(again, train.MetricsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r train.Record
+	if err := json.Unmarshal(b[:bytes.IndexByte(b, '\n')], &r); err != nil {
+		t.Fatal(err)
+	}
+	if !(r.Loss < first-0.05) {
+		t.Fatalf("--init's first loss %.4f is not below the first run's start %.4f", r.Loss, first)
+	}
+
 	wav := sampleWAV(t, dir)
 	ours := filepath.Join(dir, "ours.npy")
 	if code, stderr := cli("embed", "--model", out, "--out", ours, wav); code != 0 {

@@ -42,6 +42,7 @@ func runTrain(args []string, stderr io.Writer) error {
 	steps := fl.Int("steps", 1000, "train until this many steps are done (a resumed run counts its earlier steps)")
 	out := fl.String("out", "run", "directory for model.safetensors, state, metrics.jsonl and loss.png")
 	resume := fl.String("resume", "", "continue the run saved in this directory (its settings are kept)")
+	initFrom := fl.String("init", "", "start a new run from this checkpoint's weights (a model.safetensors file or a training directory); its architecture is kept, --window, --batch and --lr may change")
 	saveEvery := fl.Int("save-every", 100, "steps between checkpoints (0: only at the end)")
 	logEvery := fl.Int("log-every", 1, "steps averaged into each metrics.jsonl line")
 	threads := fl.Int("threads", runtime.NumCPU(), "threads for the numeric kernels")
@@ -59,6 +60,22 @@ func runTrain(args []string, stderr io.Writer) error {
 	opts := train.Options{Steps: *steps, Out: *out, SaveEvery: *saveEvery, LogEvery: *logEvery}
 	set := map[string]bool{}
 	fl.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	var initial *cpc.Model[float32]
+	switch {
+	case *resume != "" && *initFrom != "":
+		return usageError{errors.New("--resume and --init exclude each other: --resume continues a run, --init starts one from a checkpoint's weights")}
+	case *initFrom != "":
+		for _, name := range []string{"config", "channels", "hidden", "prediction-steps"} {
+			if set[name] {
+				return usageError{fmt.Errorf("--%s cannot be set with --init: the checkpoint's architecture is kept", name)}
+			}
+		}
+		m, _, err := cpc.Load(*initFrom)
+		if err != nil {
+			return err
+		}
+		initial = m
+	}
 	if *resume != "" {
 		for _, name := range []string{"config", "channels", "hidden", "prediction-steps", "window", "batch", "lr", "negatives", "sampler", "warmup", "clip", "seed"} {
 			if set[name] {
@@ -70,6 +87,9 @@ func runTrain(args []string, stderr io.Writer) error {
 		}
 	} else {
 		cfg, err := cpc.Preset(*preset)
+		if initial != nil {
+			cfg, err = initial.Config, nil
+		}
 		if err != nil {
 			return usageError{err}
 		}
@@ -81,7 +101,8 @@ func runTrain(args []string, stderr io.Writer) error {
 		if *lr != 0 {
 			cfg.LR = *lr
 		}
-		if set["channels"] || set["hidden"] || set["prediction-steps"] || set["window"] || set["batch"] || set["lr"] {
+		custom := set["channels"] || set["hidden"] || set["prediction-steps"] || set["window"] || set["batch"] || set["lr"]
+		if custom && !strings.HasSuffix(cfg.Name, "+custom") {
 			cfg.Name += "+custom"
 		}
 		opts.Config = cfg
@@ -102,9 +123,12 @@ func runTrain(args []string, stderr io.Writer) error {
 		return err
 	}
 	var t *train.Trainer
-	if *resume != "" {
+	switch {
+	case *resume != "":
 		t, err = train.Resume(*resume, opts, corpus)
-	} else {
+	case initial != nil:
+		t, err = train.NewFrom(opts, initial, corpus)
+	default:
 		t, err = train.New(opts, corpus)
 	}
 	if err != nil {
@@ -112,6 +136,9 @@ func runTrain(args []string, stderr io.Writer) error {
 	}
 	t.Plot = plot.Loss
 	printSummary(stderr, t, corpus, where, *threads)
+	if initial != nil {
+		fmt.Fprintf(stderr, "weights: from %s\n", *initFrom)
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -238,7 +265,7 @@ func printSummary(w io.Writer, t *train.Trainer, c *data.Corpus, where string, t
 		neg = strconv.Itoa(t.Opts.Negatives) + " sampled"
 	}
 	if t.Opts.Speakers > 0 {
-		neg += fmt.Sprintf(" (%d speakers a batch)", t.Opts.Speakers)
+		neg += fmt.Sprintf(", %d speaker(s) a batch", t.Opts.Speakers)
 	}
 	nparams := 0
 	for _, p := range t.Model.Params() {
