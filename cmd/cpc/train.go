@@ -37,6 +37,7 @@ func runTrain(args []string, stderr io.Writer) error {
 	negatives := fl.String("negatives", "batch", "negatives: 'batch' (every other position of the batch) or a count N sampled from the batch")
 	sampler := fl.String("sampler", "uniform", "batches: 'uniform' over utterances, 'speakers:N' (each batch from N speakers) or 'same-speaker' (speakers:1)")
 	warmup := fl.Int("warmup", 0, "linear learning-rate warm-up steps")
+	decay := fl.Int("decay", 0, "cosine decay of the learning rate after the warm-up, to 0 at this step (0: constant)")
 	clip := fl.Float64("clip", 0, "clip the global gradient norm to this (0: off)")
 	seed := fl.Uint64("seed", 1, "random seed: same seed and threads give identical runs")
 	steps := fl.Int("steps", 1000, "train until this many steps are done (a resumed run counts its earlier steps)")
@@ -77,7 +78,7 @@ func runTrain(args []string, stderr io.Writer) error {
 		initial = m
 	}
 	if *resume != "" {
-		for _, name := range []string{"config", "channels", "hidden", "prediction-steps", "window", "batch", "lr", "negatives", "sampler", "warmup", "clip", "seed"} {
+		for _, name := range []string{"config", "channels", "hidden", "prediction-steps", "window", "batch", "lr", "negatives", "sampler", "warmup", "decay", "clip", "seed"} {
 			if set[name] {
 				return usageError{fmt.Errorf("--%s cannot change on --resume: the saved run's settings are kept", name)}
 			}
@@ -112,7 +113,7 @@ func runTrain(args []string, stderr io.Writer) error {
 		if opts.Speakers, err = parseSampler(*sampler); err != nil {
 			return usageError{err}
 		}
-		opts.Warmup, opts.Clip, opts.Seed = *warmup, *clip, *seed
+		opts.Warmup, opts.Decay, opts.Clip, opts.Seed = *warmup, *decay, *clip, *seed
 		if err := opts.Validate(); err != nil {
 			return usageError{err}
 		}

@@ -1,5 +1,6 @@
 // Package optim holds the optimizer: Adam with torch.optim.Adam's update,
-// an optional linear warm-up and optional global-norm gradient clipping.
+// an optional linear warm-up, an optional cosine decay and optional
+// global-norm gradient clipping.
 package optim
 
 import (
@@ -16,6 +17,7 @@ type Adam struct {
 	Beta1, Beta2 float64
 	Eps          float64
 	Warmup       int     // steps of linear warm-up from 0 to LR; 0 for none
+	Decay        int     // step at which a cosine decay after the warm-up reaches 0; 0 for none
 	Clip         float64 // global gradient norm bound; 0 for none
 	Step         int     // updates done so far
 	M, V         [][]float32
@@ -50,10 +52,16 @@ func NewAdam(params []*nn.Param[float32], lr float64) *Adam {
 	return a
 }
 
-// RateAt is the learning rate of update number step (1-based).
+// RateAt is the learning rate of update number step (1-based): a linear
+// warm-up to LR, then LR or, with Decay, half a cosine from LR at the end
+// of the warm-up down to 0 at step Decay (and 0 after it).
 func (a *Adam) RateAt(step int) float64 {
 	if a.Warmup > 0 && step < a.Warmup {
 		return a.LR * float64(step) / float64(a.Warmup)
+	}
+	if a.Decay > 0 {
+		done := min(float64(step-a.Warmup)/float64(a.Decay-a.Warmup), 1)
+		return a.LR * 0.5 * (1 + math.Cos(math.Pi*done))
 	}
 	return a.LR
 }

@@ -47,4 +47,11 @@ func TestClipAndWarmup(t *testing.T) {
 	if a.RateAt(2) != 0.5 || a.RateAt(4) != 1 || a.RateAt(100) != 1 {
 		t.Fatal("warm-up is not linear to LR")
 	}
+	// Decay: half a cosine from LR after the warm-up to 0 at step 12.
+	a.Decay = 12
+	for step, want := range map[int]float64{2: 0.5, 4: 1, 6: (2 + math.Sqrt(2)) / 4, 8: 0.5, 10: (2 - math.Sqrt(2)) / 4, 12: 0, 20: 0} {
+		if got := a.RateAt(step); math.Abs(got-want) > 1e-12 {
+			t.Errorf("decay: rate at step %d is %v, want %v", step, got, want)
+		}
+	}
 }

@@ -17,6 +17,7 @@ type Options struct {
 	Negatives int        `json:"negatives"` // sampled negatives per prediction; 0: the whole batch
 	Speakers  int        `json:"speakers"`  // speakers per batch; 0: windows uniformly over utterances
 	Warmup    int        `json:"warmup"`    // linear warm-up steps
+	Decay     int        `json:"decay"`     // step where the cosine decay reaches 0; 0: none
 	Clip      float64    `json:"clip"`      // global gradient norm bound; 0: none
 	Seed      uint64     `json:"seed"`
 
@@ -40,6 +41,8 @@ func (o Options) Validate() error {
 		return fmt.Errorf("%d speakers per batch do not fit in a batch of %d windows", o.Speakers, o.Config.Batch)
 	case o.Warmup < 0:
 		return fmt.Errorf("warmup must not be negative (got %d)", o.Warmup)
+	case o.Decay < 0 || o.Decay > 0 && o.Decay <= o.Warmup:
+		return fmt.Errorf("decay must be 0 (none) or a step after the warm-up's %d (got %d)", o.Warmup, o.Decay)
 	case o.Clip < 0:
 		return fmt.Errorf("clip must not be negative (got %g)", o.Clip)
 	case o.Steps < 0:

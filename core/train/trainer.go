@@ -124,7 +124,7 @@ func (t *Trainer) SetCorpus(c *data.Corpus) error {
 	t.Sampler = s
 	if t.ws == nil {
 		t.dataRNG, t.negRNG = rand.New(t.dataPCG), rand.New(t.negPCG)
-		t.adam.Warmup, t.adam.Clip = t.Opts.Warmup, t.Opts.Clip
+		t.adam.Warmup, t.adam.Decay, t.adam.Clip = t.Opts.Warmup, t.Opts.Decay, t.Opts.Clip
 		t.ws = t.Model.NewWorkspace(cfg.Batch, cfg.Window)
 		t.batch = make([]float32, cfg.Batch*cfg.Window)
 	}
