@@ -30,7 +30,7 @@ func BenchmarkTrainBatch(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			for range 2 { // warm-up: the kernels' buffers and workers
+			for range 5 { // warm-up: the kernels' buffers and workers, the pools filled
 				if _, _, err := tr.TrainBatch(); err != nil {
 					b.Fatal(err)
 				}
