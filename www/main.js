@@ -114,6 +114,9 @@ async function addFiles(files) {
 
 let sampleLoaded = null;
 
+// nextFrame resolves after the animation frame render() has asked for.
+const nextFrame = () => new Promise(ok => requestAnimationFrame(() => ok()));
+
 // loadSample fetches the bundled corpus listed in sample/index.json.
 function loadSample() {
   sampleLoaded ??= (async () => {
@@ -138,6 +141,7 @@ function loadSample() {
       await Promise.all([fetchOne(), fetchOne(), fetchOne(), fetchOne()]);
       page.utterances.sort((a, b) => a.id.localeCompare(b.id));
       render(true);
+      await nextFrame(); // resolve once the list on the page shows them all
       return list.length;
     } catch (e) {
       sampleLoaded = null; // a later click tries again
