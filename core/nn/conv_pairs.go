@@ -77,9 +77,8 @@ func (l *Conv1d[T]) forwardPairs(x []T, n int, y []T, ldy int, sc *ConvScratch[T
 	p.pairSums(out, bw, w, 2*bw, bw, sc.gs)
 	Gemm(false, true, full, out, bw, 1, sc.u0, bw, w, 2*bw, 0, y, 2*ldy)
 	Gemm(false, true, full, out, bw, 1, sc.u2, bw, w[bw:], 2*bw, 0, y[ldy:], 2*ldy)
-	setRows(full, b, sc.v, out) // v = b + (g0 + g1)·d_{2s+1}
-	Gemm(false, true, full, out, bw, 1, x[bw:], 2*bw, sc.gs, bw, 1, sc.v, out)
-	p.addTwice(full, out, sc.v, y, 2*ldy, ldy)
+	Gemm(false, true, full, out, bw, 1, x[bw:], 2*bw, sc.gs, bw, 0, sc.v, out)
+	p.addTwice(full, out, sc.v, b, y, 2*ldy, ldy)
 	copy(y[last*ldy:][:out], b)
 	Gemm(false, true, 1, out, 2*bw, 1, x[last*bw:], 2*bw, w, 2*bw, 1, y[last*ldy:], ldy)
 }
@@ -106,7 +105,7 @@ func (l *Conv1d[T]) backwardPairs(x []T, n int, dy []T, ldy int, dx []T, sc *Con
 	Gemm(true, false, out, bw, full, 1, dy, 2*ldy, sc.u0, bw, 1, g, 2*bw)
 	Gemm(true, false, out, bw, full, 1, dy[ldy:], 2*ldy, sc.u2, bw, 1, g[bw:], 2*bw)
 	Gemm(true, false, out, bw, full, 1, sc.v, out, x[bw:], 2*bw, 0, sc.m, bw)
-	p.addTwice(out, bw, sc.m, g, 2*bw, bw)
+	p.addTwice(out, bw, sc.m, nil, g, 2*bw, bw)
 	Gemm(true, false, out, 2*bw, 1, 1, dy[last*ldy:], ldy, x[last*bw:], 2*bw, 1, g, 2*bw)
 	if dx == nil {
 		return
@@ -115,7 +114,7 @@ func (l *Conv1d[T]) backwardPairs(x []T, n int, dy []T, ldy int, dx []T, sc *Con
 	Gemm(false, false, pairs, bw, out, 1, sc.v, out, w[bw:], 2*bw, 0, dx, 2*bw)
 	Gemm(false, false, pairs, bw, out, 1, sc.h, out, w, 2*bw, 0, dx[bw:], 2*bw)
 	Gemm(false, false, pairs, bw, out, 1, dy, 2*ldy, sc.gs, bw, 0, sc.u0, bw) // u0 is free now
-	p.addTwice(pairs, bw, sc.u0, dx, 2*bw, bw)
+	p.addTwice(pairs, bw, sc.u0, nil, dx, 2*bw, bw)
 }
 
 // rowPass runs the fast path's elementwise passes row by row on
@@ -123,7 +122,7 @@ func (l *Conv1d[T]) backwardPairs(x []T, n int, dy []T, ldy int, dx []T, sc *Con
 type rowPass[T Float] struct {
 	op                  int // one of the pass kinds below
 	rows, width, chunk  int
-	src                 []T
+	src, bias           []T
 	ld, off, mid0, srcN int
 	dst0, dst1          []T
 }
@@ -148,9 +147,10 @@ func (p *rowPass[T]) diffsAround(rows, width int, src []T, ld, mid0, srcN int, d
 	p.run(opDiffsAround, rows, width)
 }
 
-// addTwice adds row r of src to dst rows r·ld and r·ld + off.
-func (p *rowPass[T]) addTwice(rows, width int, src, dst []T, ld, off int) {
-	p.src, p.dst0, p.ld, p.off = src, dst, ld, off
+// addTwice adds row r of src (plus bias, if not nil) to dst rows r·ld and
+// r·ld + off.
+func (p *rowPass[T]) addTwice(rows, width int, src, bias, dst []T, ld, off int) {
+	p.src, p.bias, p.dst0, p.ld, p.off = src, bias, dst, ld, off
 	p.run(opAddTwice, rows, width)
 }
 
@@ -160,7 +160,7 @@ const passChunk = 1 << 15
 func (p *rowPass[T]) run(op, rows, width int) {
 	p.op, p.rows, p.width, p.chunk = op, rows, width, max(1, passChunk/width)
 	asm.Parallel((rows+p.chunk-1)/p.chunk, p)
-	p.src, p.dst0, p.dst1 = nil, nil, nil
+	p.src, p.bias, p.dst0, p.dst1 = nil, nil, nil, nil
 }
 
 // Part does rows [i·chunk, (i+1)·chunk) of the current pass.
@@ -181,6 +181,9 @@ func (p *rowPass[T]) Part(i int) {
 		case opAddTwice:
 			v, d0, d1 := p.src[r*w:][:w], p.dst0[r*p.ld:][:w], p.dst0[r*p.ld+p.off:][:w]
 			for j, x := range v {
+				if p.bias != nil {
+					x += p.bias[j]
+				}
 				d0[j] += x
 				d1[j] += x
 			}
