@@ -4,7 +4,6 @@ package asm
 
 import (
 	"math"
-	"sync"
 )
 
 // rowKernels are the vector halves of LogSumExp and Softmax for one ISA.
@@ -18,13 +17,13 @@ type rowKernels struct {
 	expShift func(x, y *float32, n int, shift float32)      // y = exp(x − shift)
 	// tails recycles the padded tail buffers: one on the stack would
 	// escape to the heap through the kernels' function values.
-	tails sync.Pool // *[maxRowW]float32
+	tails freeList[[maxRowW]float32]
 }
 
 const maxRowW = 64
 
 func (r *rowKernels) getTail() *[maxRowW]float32 {
-	if buf, ok := r.tails.Get().(*[maxRowW]float32); ok {
+	if buf := r.tails.get(); buf != nil {
 		return buf
 	}
 	return new([maxRowW]float32)
@@ -46,7 +45,7 @@ func (r *rowKernels) tail(buf *[maxRowW]float32, x []float32) (body int) {
 
 func (r *rowKernels) logSumExp(m, n int, x []float32, ldx int, out []float32) {
 	buf := r.getTail()
-	defer r.tails.Put(buf)
+	defer r.tails.put(buf)
 	for i := 0; i < m; i++ {
 		row := x[i*ldx:][:n]
 		body := r.tail(buf, row)
@@ -81,7 +80,7 @@ func (r *rowKernels) logSumExp(m, n int, x []float32, ldx int, out []float32) {
 
 func (r *rowKernels) softmax(m, n int, x []float32, ldx int, lse []float32, y []float32, ldy int) {
 	buf := r.getTail()
-	defer r.tails.Put(buf)
+	defer r.tails.put(buf)
 	for i := 0; i < m; i++ {
 		xr, yr := x[i*ldx:][:n], y[i*ldy:][:n]
 		body := r.tail(buf, xr)

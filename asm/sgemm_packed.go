@@ -4,7 +4,6 @@ package asm
 
 import (
 	"runtime"
-	"sync"
 	"unsafe"
 )
 
@@ -28,8 +27,8 @@ type packedGemm struct {
 	// columns do (copyPanelsAVX2, for whole panels).
 	transpose func(dst *float32, w int, src *float32, ld, kc, rows int)
 	copy      func(dst *float32, w int, src *float32, ps, kc, panels int)
-	bufs      sync.Pool // *packBuf
-	splits    sync.Pool // *gemmSplit
+	bufs      freeList[packBuf]
+	splits    freeList[gemmSplit]
 }
 
 // packBuf is one worker's packing space, 64-byte aligned.
@@ -37,11 +36,12 @@ type packBuf struct {
 	a, b, tile []float32
 }
 
-// minWorkerFlops is the least work (about 0.3 ms) worth a goroutine of
-// its own: starting one wakes a parked thread, which can take tens of
-// microseconds, and a 256³ product split in two ran slower than whole.
-// Tests lower it to split small products.
-var minWorkerFlops = 1 << 25
+// minWorkerFlops is the least work (about 10 µs) worth a second thread:
+// the pool's workers poll for a while before they park (workers.go), so
+// a split costs about a microsecond, and on this project's machine a
+// 64×128×128 product (2 MFLOP) split in two ran 1.7× faster. Tests lower
+// it to split even smaller products.
+var minWorkerFlops = 1 << 20
 
 func (g *packedGemm) sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	if k == 0 || alpha == 0 {
@@ -70,13 +70,13 @@ func (g *packedGemm) sgemm(transA, transB bool, m, n, k int, alpha float32, a []
 	}
 	// Each part is a block of C whose edges are tile boundaries, so every
 	// element is computed exactly as in a single-threaded run.
-	sp, _ := g.splits.Get().(*gemmSplit)
+	sp := g.splits.get()
 	if sp == nil {
 		sp = new(gemmSplit)
 	}
 	*sp = gemmSplit{job, gm, gn, ceilDiv(m, g.mr), ceilDiv(n, g.nr)}
 	Parallel(gm*gn, sp)
-	g.splits.Put(sp)
+	g.splits.put(sp)
 }
 
 // gemmSplit is a product cut into gm×gn blocks of C, mt×nt tiles in all.
@@ -133,7 +133,7 @@ type gemmJob struct {
 func (job *gemmJob) run(i0, i1, j0, j1 int) {
 	g := job.g
 	buf := g.getBuf(min(g.mc, i1-i0), min(g.nc, j1-j0), min(g.kc, job.k))
-	defer g.bufs.Put(buf)
+	defer g.bufs.put(buf)
 	for jc := j0; jc < j1; jc += g.nc {
 		nc := min(g.nc, j1-jc)
 		for pc := 0; pc < job.k; pc += g.kc {
@@ -279,7 +279,7 @@ func (g *packedGemm) transposePanel(panel []float32, w, h int, x []float32, rs, 
 func (g *packedGemm) getBuf(mc, nc, kc int) *packBuf {
 	na := ceilDiv(mc, g.mr)*g.mr*kc + 8 // slack for transpose's spill
 	nb := ceilDiv(nc, g.nr) * g.nr * kc
-	buf, _ := g.bufs.Get().(*packBuf)
+	buf := g.bufs.get()
 	if buf == nil {
 		buf = &packBuf{tile: alignedFloats(g.mr * g.nr)}
 	}

@@ -4,6 +4,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // Parts is work cut into independent parts: Part(i) does part i, and no
@@ -28,7 +29,10 @@ func Parallel(n int, p Parts) {
 		return
 	}
 	ensureWorkers(helpers)
-	r := runs.Get().(*run)
+	r := runs.get()
+	if r == nil {
+		r = &run{done: make(chan struct{}, 64)}
+	}
 	r.p, r.n = p, int64(n)
 	r.next.Store(0)
 	for range helpers {
@@ -39,16 +43,15 @@ func Parallel(n int, p Parts) {
 	// helpers that no worker has picked up yet, or another caller's)
 	// rather than sleep: concurrent callers never wait on a busy pool.
 	for left := helpers; left > 0; {
-		select {
-		case <-r.done:
-			left--
-		case t := <-tasks:
+		if t := wait(r.done); t != nil {
 			t.drain()
 			t.done <- struct{}{}
+		} else {
+			left--
 		}
 	}
 	r.p = nil
-	runs.Put(r)
+	runs.put(r)
 }
 
 // run is one Parallel call: parts are claimed in index order from next.
@@ -67,21 +70,61 @@ func (r *run) drain() {
 
 var (
 	tasks     = make(chan *run, 64)
-	runs      = sync.Pool{New: func() any { return &run{done: make(chan struct{}, 64)} }}
+	runs      freeList[run]
 	workersMu sync.Mutex
 	workers   int
 )
+
+// spinFor is how long a waiting thread polls for work before it parks.
+// A training step makes hundreds of splits a few hundred microseconds
+// apart or less, and a worker still polling takes the next one at once,
+// where waking a parked thread costs tens of microseconds per split (more
+// on a virtual machine, whose idle CPU the host may have descheduled).
+// The clock is read once every pollsPerClock polls (a poll costs a few
+// nanoseconds, reading the clock tens).
+const (
+	spinFor       = 200 * time.Microsecond
+	pollsPerClock = 64
+)
+
+// work is a pool worker's loop.
+func work() {
+	for {
+		r := wait(nil)
+		r.drain()
+		r.done <- struct{}{}
+	}
+}
+
+// wait returns the next queued run, or nil once done (never, if nil)
+// delivers. It polls both for spinFor before it blocks.
+func wait(done chan struct{}) *run {
+	start := time.Now()
+	for i := 1; i%pollsPerClock != 0 || time.Since(start) < spinFor; i++ {
+		select {
+		case <-done:
+			return nil
+		default:
+		}
+		select {
+		case r := <-tasks:
+			return r
+		default:
+		}
+	}
+	select {
+	case <-done:
+		return nil
+	case r := <-tasks:
+		return r
+	}
+}
 
 // ensureWorkers starts pool workers until at least n are running.
 func ensureWorkers(n int) {
 	workersMu.Lock()
 	defer workersMu.Unlock()
 	for ; workers < n; workers++ {
-		go func() {
-			for r := range tasks {
-				r.drain()
-				r.done <- struct{}{}
-			}
-		}()
+		go work()
 	}
 }
