@@ -93,14 +93,18 @@ func directInfoNCE(m *Model[float64], w *Workspace[float64], neg int, rng *rand.
 	return loss / float64(n), acc / float64(n)
 }
 
+// TestInfoNCEMatchesDirect runs windows of a few rows per k and of
+// several blocks of rows (lossBlock) per k, which threads share.
 func TestInfoNCEMatchesDirect(t *testing.T) {
-	for _, neg := range []int{0, 1, 5, 40} {
-		m, audio := tinyModel(t, 3, 34)
-		w := m.NewWorkspace(m.Config.Batch, m.Config.Window)
-		met := w.Step(audio, neg, rand.New(rand.NewPCG(9, 9)), false)
-		loss, acc := directInfoNCE(m, w, neg, rand.New(rand.NewPCG(9, 9)))
-		if math.Abs(met.Loss-loss) > 1e-12 || met.Accuracy != acc {
-			t.Errorf("neg %d: loss %v acc %v, direct %v %v", neg, met.Loss, met.Accuracy, loss, acc)
+	for _, window := range []int{34, 200} {
+		for _, neg := range []int{0, 1, 5, 40} {
+			m, audio := tinyModel(t, 3, window)
+			w := m.NewWorkspace(m.Config.Batch, m.Config.Window)
+			met := w.Step(audio, neg, rand.New(rand.NewPCG(9, 9)), false)
+			loss, acc := directInfoNCE(m, w, neg, rand.New(rand.NewPCG(9, 9)))
+			if math.Abs(met.Loss-loss) > 1e-12 || met.Accuracy != acc {
+				t.Errorf("window %d, neg %d: loss %v acc %v, direct %v %v", window, neg, met.Loss, met.Accuracy, loss, acc)
+			}
 		}
 	}
 }
@@ -108,21 +112,22 @@ func TestInfoNCEMatchesDirect(t *testing.T) {
 // TestLossGradients checks every parameter's gradient of the full CPC loss
 // against central differences, for both kinds of negatives, with windows
 // the encoder pads (34 samples: to 40, an even multiple of the hop) and
-// not, and with a second layer wide enough for the convolutions' fast path.
+// not, with a second layer wide enough for the convolutions' fast path,
+// and with more rows per k than one block of the row-wise loss (200).
 func TestLossGradients(t *testing.T) {
 	wide := Config{Name: "wide", Channels: 16, Hidden: 5, Predict: 2,
 		Kernels: []int{4, 8}, Strides: []int{2, 4}, Window: 90, Batch: 2, LR: 1e-3}
 	for _, c := range []struct {
 		neg, window int
 		cfg         Config
-	}{{0, 34, tinyConfig()}, {4, 34, tinyConfig()}, {0, 40, tinyConfig()}, {0, 0, wide}} {
+	}{{0, 34, tinyConfig()}, {4, 34, tinyConfig()}, {0, 40, tinyConfig()}, {0, 200, tinyConfig()}, {0, 0, wide}} {
 		neg := c.neg
 		if c.window > 0 {
 			c.cfg.Window = c.window
 		}
 		m, audio := modelOf(t, c.cfg, 4)
 		w := m.NewWorkspace(m.Config.Batch, m.Config.Window)
-		if fast := w.convs[len(w.convs)-1] != nil; fast != (c.cfg.Name == "wide") {
+		if fast := w.convs[len(w.convs)-1].Pairs(); fast != (c.cfg.Name == "wide") {
 			t.Fatalf("%s: the top convolution's fast path is %v", c.cfg.Name, fast)
 		}
 		loss := func() float64 { return w.Step(audio, neg, rand.New(rand.NewPCG(5, 5)), false).Loss }

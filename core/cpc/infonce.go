@@ -4,6 +4,7 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"github.com/gocpc/cpc/asm"
 	"github.com/gocpc/cpc/core/nn"
 )
 
@@ -26,12 +27,14 @@ type nceScratch[T nn.Float] struct {
 	dproj  []T     // its gradient
 	logits []T     // sampled mode: [rows, 1 + neg], the positive first
 	cols   []int32 // sampled mode: the candidate row of z behind each logit
-	lse    []T
+	losses rowLosses[T]
 }
 
 func newNCEScratch[T nn.Float](rows, hidden int) nceScratch[T] {
-	return nceScratch[T]{scores: make([]T, rows*rows), lse: make([]T, rows),
-		proj: make([]T, rows*hidden), dproj: make([]T, rows*hidden)}
+	blocks := (rows + lossBlock - 1) / lossBlock
+	return nceScratch[T]{scores: make([]T, rows*rows),
+		proj: make([]T, rows*hidden), dproj: make([]T, rows*hidden),
+		losses: rowLosses[T]{lse: make([]T, rows), loss: make([]float64, blocks), correct: make([]int, blocks)}}
 }
 
 // infoNCE adds step k's loss and accuracy to met and, with backward, the
@@ -53,32 +56,15 @@ func (w *Workspace[T]) infoNCE(k, neg int, rng *rand.Rand, scale float64, backwa
 	s := w.nce.scores[:rows*ncand]
 	nn.Gemm(false, true, rows, ncand, H, 1, w.ctx, H, proj, H, 0, s, ncand)
 	w.lap(ScoresMatmul, &t)
-	logits, width, posCol := s, ncand, func(i int) int { return i }
+	logits, width := s, ncand
 	if neg > 0 {
 		logits, width = w.gatherSampled(s, rows, ncand, k*B, neg, rng), 1+neg
-		posCol = func(int) int { return 0 }
 	}
-	lse := w.nce.lse[:rows]
-	nn.LogSumExp(rows, width, logits, width, lse)
-	var loss float64
-	var correct int
-	for i := 0; i < rows; i++ {
-		row := logits[i*width : (i+1)*width]
-		pos := row[posCol(i)]
-		loss += float64(lse[i] - pos)
-		if !anyAbove(row, pos) {
-			correct++
-		}
-	}
+	loss, correct := w.nce.losses.run(logits, rows, width, neg > 0, backward)
 	met.add(k, loss, correct, rows)
 	if !backward {
 		w.lap(LogSumExp, &t)
 		return
-	}
-	// d(lse − pos)/d logits = softmax − one-hot(positive).
-	nn.Softmax(rows, width, logits, width, lse, logits, width)
-	for i := 0; i < rows; i++ {
-		logits[i*width+posCol(i)]--
 	}
 	if neg > 0 {
 		clear(s)
@@ -116,6 +102,67 @@ func (w *Workspace[T]) gatherSampled(s []T, rows, ncand, pos0, neg int, rng *ran
 		}
 	}
 	return logits
+}
+
+// rowLosses is the row-wise part of InfoNCE, on the worker pool in blocks
+// of rows: each row's log-sum-exp, loss and correctness and, with
+// backward, its gradient in place of the logits. Per-block sums are added
+// in block order, so the result does not depend on the thread count.
+type rowLosses[T nn.Float] struct {
+	logits            []T
+	rows, width       int
+	sampled, backward bool
+	lse               []T
+	loss              []float64 // per block
+	correct           []int
+}
+
+// lossBlock is the rows a part handles: tens of microseconds of work.
+const lossBlock = 32
+
+// run returns the summed loss and the number of correct rows of the
+// [rows, width] logits, whose positive is column 0 if sampled, else the
+// diagonal.
+func (r *rowLosses[T]) run(logits []T, rows, width int, sampled, backward bool) (loss float64, correct int) {
+	r.logits, r.rows, r.width, r.sampled, r.backward = logits, rows, width, sampled, backward
+	blocks := (rows + lossBlock - 1) / lossBlock
+	asm.Parallel(blocks, r)
+	r.logits = nil
+	for b := range blocks {
+		loss += r.loss[b]
+		correct += r.correct[b]
+	}
+	return loss, correct
+}
+
+// Part does block b's rows.
+func (r *rowLosses[T]) Part(b int) {
+	lo, hi, n := b*lossBlock, min((b+1)*lossBlock, r.rows), r.width
+	x, lse := r.logits[lo*n:hi*n], r.lse[lo:hi]
+	nn.LogSumExp(hi-lo, n, x, n, lse)
+	pos := func(i int) int { // the positive's index in x
+		if r.sampled {
+			return i * n
+		}
+		return i*n + lo + i
+	}
+	var loss float64
+	correct := 0
+	for i := range hi - lo {
+		p := x[pos(i)]
+		loss += float64(lse[i] - p)
+		if !anyAbove(x[i*n:(i+1)*n], p) {
+			correct++
+		}
+	}
+	r.loss[b], r.correct[b] = loss, correct
+	if r.backward {
+		// d(lse − pos)/d logits = softmax − one-hot(positive).
+		nn.Softmax(hi-lo, n, x, n, lse, x, n)
+		for i := range hi - lo {
+			x[pos(i)]--
+		}
+	}
 }
 
 func anyAbove[T nn.Float](row []T, v T) bool {

@@ -37,16 +37,16 @@ func (l *Conv1d[T]) OutLen(n int) int {
 }
 
 // Forward computes y = conv(x) + bias for x of n steps; y has row stride
-// ldy. sc, from NewScratch(n), takes the fast path (conv_pairs.go); nil
-// computes the products directly.
+// ldy, with sc from NewScratch(n): the fast path (conv_pairs.go) if it
+// applies, else the products directly.
 func (l *Conv1d[T]) Forward(x []T, n int, y []T, ldy int, sc *ConvScratch[T]) {
-	if sc != nil {
-		sc.check(n)
+	sc.check(n)
+	if sc.Pairs() {
 		l.forwardPairs(x, n, y, ldy, sc)
 		return
 	}
 	m, width := l.OutLen(n), l.Kernel*l.In
-	setRows(m, l.B.W, y, ldy)
+	sc.pass.setRows(m, l.B.W, y, ldy)
 	Gemm(false, true, m, l.Out, width, 1, x, l.Stride*l.In, l.W.W, width, 1, y, ldy)
 }
 
@@ -54,13 +54,13 @@ func (l *Conv1d[T]) Forward(x []T, n int, y []T, ldy int, sc *ConvScratch[T]) {
 // if dx is not nil overwrites it with the gradient with respect to x. sc
 // is the one the Forward of x had.
 func (l *Conv1d[T]) Backward(x []T, n int, dy []T, ldy int, dx []T, sc *ConvScratch[T]) {
-	if sc != nil {
-		sc.check(n)
+	sc.check(n)
+	if sc.Pairs() {
 		l.backwardPairs(x, n, dy, ldy, dx, sc)
 		return
 	}
 	m, width := l.OutLen(n), l.Kernel*l.In
-	addRowSums(l.B.G, m, l.Out, dy, ldy)
+	sc.pass.addRowSums(l.B.G, m, l.Out, dy, ldy)
 	Gemm(true, false, l.Out, width, m, 1, dy, ldy, x, l.Stride*l.In, 1, l.W.G, width)
 	if dx == nil {
 		return

@@ -1,10 +1,6 @@
 package nn
 
-import (
-	"fmt"
-
-	"github.com/gocpc/cpc/asm"
-)
+import "fmt"
 
 // The fast path of a convolution whose kernel is twice its stride (every
 // layer of the CPC encoder): cut x into blocks d_j of Stride steps
@@ -24,15 +20,16 @@ import (
 // it is exact algebra; rounding differs from the direct products only by
 // the extra additions, with coefficients ±1.
 
-// ConvScratch is the fast path's working memory for one layer and one
-// input length: keep it with the activations, one per layer, and pass it
-// to both passes (Backward reuses what Forward left in it).
+// ConvScratch is a layer's working memory for one input length, with the
+// fast path's buffers when it applies: keep it with the activations, one
+// per layer, and pass it to both passes (Backward reuses what Forward left
+// in it).
 type ConvScratch[T Float] struct {
 	n      int // input rows it was made for
 	u0, u2 []T // [pairs, Stride·In]: d_{2s} − d_{2s+1} and d_{2s+2} − d_{2s+1}
 	v, h   []T // [pairs, Out]
 	gs, m  []T // [Out, Stride·In]: g0 + g1, and the shared weight-gradient term
-	pass   rowPass[T]
+	pass   pass[T]
 }
 
 // pairsMinWidth is the narrowest block (Stride·In) the fast path takes:
@@ -46,20 +43,23 @@ func ConvPairs(in, kernel, stride int) bool {
 	return kernel == 2*stride && stride*in >= pairsMinWidth
 }
 
-// NewScratch returns the fast path's memory for inputs of n rows, or nil
-// when the fast path does not apply: not ConvPairs, or n is not a whole
-// number (at least two) of block pairs.
+// NewScratch returns the memory for inputs of n rows. It takes the fast
+// path when the layer is ConvPairs and n a whole number (at least two) of
+// block pairs.
 func (l *Conv1d[T]) NewScratch(n int) *ConvScratch[T] {
-	bw := l.Stride * l.In
+	sc, bw := &ConvScratch[T]{n: n}, l.Stride*l.In
 	if !ConvPairs(l.In, l.Kernel, l.Stride) || n%(2*l.Stride) != 0 || n < 4*l.Stride {
-		return nil
+		return sc
 	}
 	pairs := n / (2 * l.Stride)
-	return &ConvScratch[T]{n: n,
-		u0: make([]T, pairs*bw), u2: make([]T, pairs*bw),
-		v: make([]T, pairs*l.Out), h: make([]T, pairs*l.Out),
-		gs: make([]T, l.Out*bw), m: make([]T, l.Out*bw)}
+	sc.u0, sc.u2 = make([]T, pairs*bw), make([]T, pairs*bw)
+	sc.v, sc.h = make([]T, pairs*l.Out), make([]T, pairs*l.Out)
+	sc.gs, sc.m = make([]T, l.Out*bw), make([]T, l.Out*bw)
+	return sc
 }
+
+// Pairs reports whether the scratch takes the fast path.
+func (sc *ConvScratch[T]) Pairs() bool { return sc.u0 != nil }
 
 func (sc *ConvScratch[T]) check(n int) {
 	if n != sc.n {
@@ -100,7 +100,7 @@ func (l *Conv1d[T]) backwardPairs(x []T, n int, dy []T, ldy int, dx []T, sc *Con
 	bw, out, nb := l.Stride*l.In, l.Out, n/l.Stride
 	full, last, pairs := nb/2-1, nb-2, nb/2
 	w, g, p := l.W.W, l.W.G, &sc.pass
-	addRowSums(l.B.G, nb-1, out, dy, ldy)
+	p.addRowSums(l.B.G, nb-1, out, dy, ldy)
 	p.pairSums(full, out, dy, 2*ldy, ldy, sc.v)
 	Gemm(true, false, out, bw, full, 1, dy, 2*ldy, sc.u0, bw, 1, g, 2*bw)
 	Gemm(true, false, out, bw, full, 1, dy[ldy:], 2*ldy, sc.u2, bw, 1, g[bw:], 2*bw)
@@ -115,91 +115,4 @@ func (l *Conv1d[T]) backwardPairs(x []T, n int, dy []T, ldy int, dx []T, sc *Con
 	Gemm(false, false, pairs, bw, out, 1, sc.h, out, w, 2*bw, 0, dx[bw:], 2*bw)
 	Gemm(false, false, pairs, bw, out, 1, dy, 2*ldy, sc.gs, bw, 0, sc.u0, bw) // u0 is free now
 	p.addTwice(pairs, bw, sc.u0, nil, dx, 2*bw, bw)
-}
-
-// rowPass runs the fast path's elementwise passes row by row on
-// asm.Parallel. It lives in the scratch, so a pass allocates nothing.
-type rowPass[T Float] struct {
-	op                  int // one of the pass kinds below
-	rows, width, chunk  int
-	src, bias           []T
-	ld, off, mid0, srcN int
-	dst0, dst1          []T
-}
-
-const (
-	opPairSums = iota
-	opDiffsAround
-	opAddTwice
-)
-
-// pairSums sets row r of dst to src rows r·ld and r·ld + off added.
-func (p *rowPass[T]) pairSums(rows, width int, src []T, ld, off int, dst []T) {
-	p.src, p.ld, p.off, p.dst0 = src, ld, off, dst
-	p.run(opPairSums, rows, width)
-}
-
-// diffsAround sets row r of dst0 and dst1 to src row c−1 and c+1, each
-// minus row c, with c = 2r + mid0; src has srcN rows (stride ld) and rows
-// outside them count as zero.
-func (p *rowPass[T]) diffsAround(rows, width int, src []T, ld, mid0, srcN int, dst0, dst1 []T) {
-	p.src, p.ld, p.mid0, p.srcN, p.dst0, p.dst1 = src, ld, mid0, srcN, dst0, dst1
-	p.run(opDiffsAround, rows, width)
-}
-
-// addTwice adds row r of src (plus bias, if not nil) to dst rows r·ld and
-// r·ld + off.
-func (p *rowPass[T]) addTwice(rows, width int, src, bias, dst []T, ld, off int) {
-	p.src, p.bias, p.dst0, p.ld, p.off = src, bias, dst, ld, off
-	p.run(opAddTwice, rows, width)
-}
-
-// passChunk is the values a part handles: enough to outweigh handing it out.
-const passChunk = 1 << 15
-
-func (p *rowPass[T]) run(op, rows, width int) {
-	p.op, p.rows, p.width, p.chunk = op, rows, width, max(1, passChunk/width)
-	asm.Parallel((rows+p.chunk-1)/p.chunk, p)
-	p.src, p.bias, p.dst0, p.dst1 = nil, nil, nil, nil
-}
-
-// Part does rows [i·chunk, (i+1)·chunk) of the current pass.
-func (p *rowPass[T]) Part(i int) {
-	w := p.width
-	for r := i * p.chunk; r < min((i+1)*p.chunk, p.rows); r++ {
-		switch p.op {
-		case opPairSums:
-			a, b, d := p.src[r*p.ld:][:w], p.src[r*p.ld+p.off:][:w], p.dst0[r*w:][:w]
-			for j := range d {
-				d[j] = a[j] + b[j]
-			}
-		case opDiffsAround:
-			c := 2*r + p.mid0
-			mid, d0, d1 := p.src[c*p.ld:][:w], p.dst0[r*w:][:w], p.dst1[r*w:][:w]
-			p.diffFrom(c-1, mid, d0)
-			p.diffFrom(c+1, mid, d1)
-		case opAddTwice:
-			v, d0, d1 := p.src[r*w:][:w], p.dst0[r*p.ld:][:w], p.dst0[r*p.ld+p.off:][:w]
-			for j, x := range v {
-				if p.bias != nil {
-					x += p.bias[j]
-				}
-				d0[j] += x
-				d1[j] += x
-			}
-		}
-	}
-}
-
-// diffFrom sets d to src row c minus mid, with rows outside [0, srcN) zero.
-func (p *rowPass[T]) diffFrom(c int, mid, d []T) {
-	if c < 0 || c >= p.srcN {
-		for j, m := range mid {
-			d[j] = -m
-		}
-		return
-	}
-	for j, v := range p.src[c*p.ld:][:len(d)] {
-		d[j] = v - mid[j]
-	}
 }

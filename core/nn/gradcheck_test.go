@@ -51,8 +51,8 @@ func TestConv1dGradients(t *testing.T) {
 	} {
 		l := NewConv1d[float64]("c", c.in, c.out, c.kernel, c.stride, rng)
 		sc := l.NewScratch(c.n)
-		if want := c.kernel == 2*c.stride && c.n%(2*c.stride) == 0; (sc != nil) != want {
-			t.Fatalf("%+v: fast path %v, want %v", c, sc != nil, want)
+		if want := c.kernel == 2*c.stride && c.n%(2*c.stride) == 0; sc.Pairs() != want {
+			t.Fatalf("%+v: fast path %v, want %v", c, sc.Pairs(), want)
 		}
 		m := l.OutLen(c.n)
 		x, dy := randVec(rng, c.n*c.in), randVec(rng, m*c.out)
@@ -74,7 +74,7 @@ func TestConvPairsMatchDirect(t *testing.T) {
 	for _, c := range []struct{ in, out, stride, n int }{{32, 48, 2, 64}, {16, 40, 4, 96}, {64, 8, 2, 12}} {
 		l := NewConv1d[float64]("c", c.in, c.out, 2*c.stride, c.stride, rng)
 		sc := l.NewScratch(c.n)
-		if sc == nil {
+		if !sc.Pairs() {
 			t.Fatalf("%+v: no fast path", c)
 		}
 		m, ldy := l.OutLen(c.n), c.out+3
@@ -89,7 +89,7 @@ func TestConvPairsMatchDirect(t *testing.T) {
 			r.dw, r.db = append([]float64(nil), l.W.G...), append([]float64(nil), l.B.G...)
 			return r
 		}
-		fast, direct := run(sc), run(nil)
+		fast, direct := run(sc), run(&ConvScratch[float64]{n: c.n}) // no fast-path buffers
 		for name, pair := range map[string][2][]float64{"y": {fast.y, direct.y}, "dx": {fast.dx, direct.dx},
 			"dW": {fast.dw, direct.dw}, "db": {fast.db, direct.db}} {
 			for i := range pair[1] {

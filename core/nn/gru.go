@@ -3,6 +3,8 @@ package nn
 import (
 	"math"
 	"math/rand/v2"
+
+	"github.com/gocpc/cpc/asm"
 )
 
 // GRU is one torch.nn.GRU layer (gate order r, z, n; h₀ = 0):
@@ -43,47 +45,31 @@ type GRUCache[T Float] struct {
 	hn           []T // [steps·batch, H]: W_hn h + b_hn
 	dgh          []T // [steps·batch, 3H]: gradient of W_hh h + b_hh
 	gh, carry    []T // one step's [batch, 3H] and [batch, H]
+	rows         gateRows[T]
+	pass         pass[T]
 }
 
 // NewCache allocates a cache for sequences of the given shape.
 func (g *GRU[T]) NewCache(steps, batch int) *GRUCache[T] {
 	n, h := steps*batch, g.Hidden
-	return &GRUCache[T]{steps: steps, batch: batch,
+	c := &GRUCache[T]{steps: steps, batch: batch,
 		gates: make([]T, n*3*h), hn: make([]T, n*h), dgh: make([]T, n*3*h),
 		gh: make([]T, batch*3*h), carry: make([]T, batch*h)}
+	c.rows = gateRows[T]{H: h, c: c}
+	return c
 }
 
 // Forward runs the layer over x and writes every hidden state to h.
 func (g *GRU[T]) Forward(x, h []T, c *GRUCache[T]) {
 	H, B := g.Hidden, c.batch
-	setRows(c.steps*B, g.Bih.W, c.gates, 3*H)
+	c.pass.setRows(c.steps*B, g.Bih.W, c.gates, 3*H)
 	Gemm(false, true, c.steps*B, 3*H, g.In, 1, x, g.In, g.Wih.W, g.In, 1, c.gates, 3*H)
 	for t := 0; t < c.steps; t++ {
-		setRows(B, g.Bhh.W, c.gh, 3*H)
-		var prev []T
+		c.pass.setRows(B, g.Bhh.W, c.gh, 3*H)
 		if t > 0 {
-			prev = h[(t-1)*B*H : t*B*H]
-			Gemm(false, true, B, 3*H, H, 1, prev, H, g.Whh.W, H, 1, c.gh, 3*H)
+			Gemm(false, true, B, 3*H, H, 1, h[(t-1)*B*H:], H, g.Whh.W, H, 1, c.gh, 3*H)
 		}
-		for b := 0; b < B; b++ {
-			row := t*B + b
-			gate := c.gates[row*3*H : (row+1)*3*H]
-			gh := c.gh[b*3*H : (b+1)*3*H]
-			hn := c.hn[row*H : (row+1)*H]
-			out := h[row*H : (row+1)*H]
-			for j := 0; j < H; j++ {
-				r := sigmoid(gate[j] + gh[j])
-				z := sigmoid(gate[H+j] + gh[H+j])
-				hn[j] = gh[2*H+j]
-				n := tanh(gate[2*H+j] + r*hn[j])
-				gate[j], gate[H+j], gate[2*H+j] = r, z, n
-				var hp T
-				if prev != nil {
-					hp = prev[b*H+j]
-				}
-				out[j] = (1-z)*n + z*hp
-			}
-		}
+		c.rows.run(t, h, nil)
 	}
 }
 
@@ -95,30 +81,7 @@ func (g *GRU[T]) Backward(x, h, dh, dx []T, c *GRUCache[T]) {
 	H, B, steps := g.Hidden, c.batch, c.steps
 	clear(c.carry)
 	for t := steps - 1; t >= 0; t-- {
-		for b := 0; b < B; b++ {
-			row := t*B + b
-			gate := c.gates[row*3*H : (row+1)*3*H]
-			dgh := c.dgh[row*3*H : (row+1)*3*H]
-			hn := c.hn[row*H : (row+1)*H]
-			dht := dh[row*H : (row+1)*H]
-			carry := c.carry[b*H : (b+1)*H]
-			for j := 0; j < H; j++ {
-				r, z, n := gate[j], gate[H+j], gate[2*H+j]
-				var hp T
-				if t > 0 {
-					hp = h[((t-1)*B+b)*H+j]
-				}
-				d := dht[j] + carry[j]
-				dn := d * (1 - z) * (1 - n*n)
-				dz := d * (hp - n) * z * (1 - z)
-				dr := dn * hn[j] * r * (1 - r)
-				// The input side sees (dr, dz, dn); the hidden side sees
-				// (dr, dz, dn·r) because r multiplies W_hn h + b_hn.
-				gate[j], gate[H+j], gate[2*H+j] = dr, dz, dn
-				dgh[j], dgh[H+j], dgh[2*H+j] = dr, dz, dn*r
-				carry[j] = d * z
-			}
-		}
+		c.rows.run(t, h, dh)
 		if t > 0 {
 			Gemm(false, false, B, H, 3*H, 1, c.dgh[t*B*3*H:], 3*H, g.Whh.W, H, 1, c.carry, H)
 		}
@@ -127,11 +90,93 @@ func (g *GRU[T]) Backward(x, h, dh, dx []T, c *GRUCache[T]) {
 	if steps > 1 {
 		Gemm(true, false, 3*H, H, (steps-1)*B, 1, c.dgh[B*3*H:], 3*H, h, H, 1, g.Whh.G, H)
 	}
-	addRowSums(g.Bhh.G, steps*B, 3*H, c.dgh, 3*H)
+	c.pass.addRowSums(g.Bhh.G, steps*B, 3*H, c.dgh, 3*H)
 	dgi := c.gates
-	addRowSums(g.Bih.G, steps*B, 3*H, dgi, 3*H)
+	c.pass.addRowSums(g.Bih.G, steps*B, 3*H, dgi, 3*H)
 	Gemm(true, false, 3*H, g.In, steps*B, 1, dgi, 3*H, x, g.In, 1, g.Wih.G, g.In)
 	if dx != nil {
 		Gemm(false, false, steps*B, g.In, 3*H, 1, dgi, 3*H, g.Wih.W, g.In, 1, dx, g.In)
+	}
+}
+
+// gateRows is one time step's gate math, a batch row per part on the
+// worker pool: its sigmoids and tanhs are most of a small GRU's time, and
+// the step's rows are independent.
+type gateRows[T Float] struct {
+	H     int
+	c     *GRUCache[T]
+	t     int
+	h, dh []T // dh == nil: forward
+}
+
+// run does step t's rows: the forward pass into h, or with dh the backward.
+func (p *gateRows[T]) run(t int, h, dh []T) {
+	p.t, p.h, p.dh = t, h, dh
+	asm.Parallel(p.c.batch, p)
+	p.h, p.dh = nil, nil
+}
+
+// Part does batch row b.
+func (p *gateRows[T]) Part(b int) {
+	if p.dh == nil {
+		p.forward(b)
+	} else {
+		p.backward(b)
+	}
+}
+
+// row returns batch row b of step t: its index among all rows, its gates
+// [3H] and W_hn h + b_hn [H], and the previous hidden state (nil at t = 0).
+func (p *gateRows[T]) row(b int) (row int, gate, hn, prev []T) {
+	H := p.H
+	row = p.t*p.c.batch + b
+	if p.t > 0 {
+		prev = p.h[(row-p.c.batch)*H:][:H]
+	}
+	return row, p.c.gates[row*3*H:][:3*H], p.c.hn[row*H:][:H], prev
+}
+
+// forward computes row b of step t: the gates (kept for the backward
+// pass) and the new hidden state.
+func (p *gateRows[T]) forward(b int) {
+	H := p.H
+	row, gate, hn, prev := p.row(b)
+	gh, out := p.c.gh[b*3*H:][:3*H], p.h[row*H:][:H]
+	for j := 0; j < H; j++ {
+		r := sigmoid(gate[j] + gh[j])
+		z := sigmoid(gate[H+j] + gh[H+j])
+		hn[j] = gh[2*H+j]
+		n := tanh(gate[2*H+j] + r*hn[j])
+		gate[j], gate[H+j], gate[2*H+j] = r, z, n
+		var hp T
+		if prev != nil {
+			hp = prev[j]
+		}
+		out[j] = (1-z)*n + z*hp
+	}
+}
+
+// backward turns row b of step t's gates into their gradients (input
+// side in gates, hidden side in dgh) and sets the row's carry to the part
+// of the gradient that reaches the previous h directly.
+func (p *gateRows[T]) backward(b int) {
+	H := p.H
+	row, gate, hn, prev := p.row(b)
+	dgh, dht, carry := p.c.dgh[row*3*H:][:3*H], p.dh[row*H:][:H], p.c.carry[b*H:][:H]
+	for j := 0; j < H; j++ {
+		r, z, n := gate[j], gate[H+j], gate[2*H+j]
+		var hp T
+		if prev != nil {
+			hp = prev[j]
+		}
+		d := dht[j] + carry[j]
+		dn := d * (1 - z) * (1 - n*n)
+		dz := d * (hp - n) * z * (1 - z)
+		dr := dn * hn[j] * r * (1 - r)
+		// The input side sees (dr, dz, dn); the hidden side sees
+		// (dr, dz, dn·r) because r multiplies W_hn h + b_hn.
+		gate[j], gate[H+j], gate[2*H+j] = dr, dz, dn
+		dgh[j], dgh[H+j], dgh[2*H+j] = dr, dz, dn*r
+		carry[j] = d * z
 	}
 }
