@@ -35,7 +35,7 @@ func runTrain(args []string, stderr io.Writer) error {
 	batch := fl.Int("batch", 0, "windows per batch (overrides the preset)")
 	lr := fl.Float64("lr", 0, "Adam learning rate (overrides the preset)")
 	negatives := fl.String("negatives", "batch", "negatives: 'batch' (every other position of the batch) or a count N sampled from the batch")
-	sampler := fl.String("sampler", "uniform", "batches: 'uniform' over utterances, 'speakers:N' (each batch from N speakers) or 'same-speaker' (speakers:1)")
+	sampler := fl.String("sampler", "uniform", "batches: 'uniform' over utterances, 'speakers:N' (each batch from N speakers) or 'same-speaker' (speakers:1); a curriculum lists samplers with the step each ends at, the last without: 'same-speaker@2000,uniform'")
 	warmup := fl.Int("warmup", 0, "linear learning-rate warm-up steps")
 	decay := fl.Int("decay", 0, "cosine decay of the learning rate after the warm-up, to 0 at this step (0: constant)")
 	clip := fl.Float64("clip", 0, "clip the global gradient norm to this (0: off)")
@@ -110,7 +110,7 @@ func runTrain(args []string, stderr io.Writer) error {
 		if opts.Negatives, err = parseNegatives(*negatives); err != nil {
 			return usageError{err}
 		}
-		if opts.Speakers, err = parseSampler(*sampler); err != nil {
+		if opts.Speakers, opts.Curriculum, err = parseSamplers(*sampler); err != nil {
 			return usageError{err}
 		}
 		opts.Warmup, opts.Decay, opts.Clip, opts.Seed = *warmup, *decay, *clip, *seed
@@ -171,7 +171,46 @@ func override(field *int, v int) {
 	}
 }
 
-// parseSampler returns the speakers per batch of a --sampler value.
+// parseSamplers reads a --sampler value: one sampler, or a curriculum
+// "S1@STEP1,S2@STEP2,…,S" (each sampler until the step after @, the last
+// to the end). It returns the last one's speakers per batch and the
+// phases before it.
+func parseSamplers(s string) (int, []train.SamplerPhase, error) {
+	fail := func(format string, a ...any) (int, []train.SamplerPhase, error) {
+		return 0, nil, fmt.Errorf("--sampler %q: "+format, append([]any{s}, a...)...)
+	}
+	parts := strings.Split(s, ",")
+	last := parts[len(parts)-1]
+	var phases []train.SamplerPhase
+	for _, part := range parts[:len(parts)-1] {
+		name, until, ok := strings.Cut(part, "@")
+		if !ok {
+			return fail("%q needs @STEP, the step it ends at (only the last sampler runs to the end)", part)
+		}
+		n, err := parseSampler(name)
+		if err != nil {
+			return fail("%v", err)
+		}
+		step, err := strconv.Atoi(until)
+		if err != nil || step <= 0 {
+			return fail("%q is not a step number", until)
+		}
+		if len(phases) > 0 && step <= phases[len(phases)-1].Until {
+			return fail("step %d does not come after %d", step, phases[len(phases)-1].Until)
+		}
+		phases = append(phases, train.SamplerPhase{Speakers: n, Until: step})
+	}
+	if strings.Contains(last, "@") {
+		return fail("the last sampler runs to the end: add the one that follows step %s", last[strings.Index(last, "@")+1:])
+	}
+	n, err := parseSampler(last)
+	if err != nil {
+		return fail("%v", err)
+	}
+	return n, phases, nil
+}
+
+// parseSampler returns the speakers per batch of one sampler's name.
 func parseSampler(s string) (int, error) {
 	switch s {
 	case "uniform":
@@ -184,7 +223,26 @@ func parseSampler(s string) (int, error) {
 			return v, nil
 		}
 	}
-	return 0, fmt.Errorf("--sampler %q: want uniform, same-speaker or speakers:N with N a positive count", s)
+	return 0, fmt.Errorf("%q: want uniform, same-speaker or speakers:N with N a positive count", s)
+}
+
+// samplerText names the sampler of every phase of a run, as --sampler does.
+func samplerText(o train.Options) string {
+	name := func(n int) string {
+		switch n {
+		case 0:
+			return "uniform"
+		case 1:
+			return "same-speaker"
+		}
+		return fmt.Sprintf("speakers:%d", n)
+	}
+	var s strings.Builder
+	for _, p := range o.Curriculum {
+		fmt.Fprintf(&s, "%s@%d,", name(p.Speakers), p.Until)
+	}
+	s.WriteString(name(o.Speakers))
+	return s.String()
 }
 
 func parseNegatives(s string) (int, error) {
@@ -265,8 +323,8 @@ func printSummary(w io.Writer, t *train.Trainer, c *data.Corpus, where string, t
 	if t.Opts.Negatives > 0 {
 		neg = strconv.Itoa(t.Opts.Negatives) + " sampled"
 	}
-	if t.Opts.Speakers > 0 {
-		neg += fmt.Sprintf(", %d speaker(s) a batch", t.Opts.Speakers)
+	if t.Opts.Speakers > 0 || len(t.Opts.Curriculum) > 0 {
+		neg += ", sampler " + samplerText(t.Opts)
 	}
 	nparams := 0
 	for _, p := range t.Model.Params() {

@@ -112,6 +112,9 @@ func TestSampler(t *testing.T) {
 	if _, err := NewSampler(c, 4, 5); err == nil || !strings.Contains(err.Error(), "only 4 speakers") {
 		t.Fatalf("5 speakers a batch from 4: %v", err)
 	}
+	if err := s.Use(5); err == nil || !strings.Contains(err.Error(), "only 4 speakers") {
+		t.Fatalf("switching to 5 speakers a batch from 4: %v", err)
+	}
 	if _, err := NewSampler(c, 7, 0); err == nil {
 		t.Fatal("a window longer than every utterance was accepted")
 	}

@@ -11,18 +11,15 @@ type Sampler struct {
 	window    int
 	speakers  int // per batch; 0: windows drawn uniformly over utterances
 	eligible  []*Utterance
-	bySpeaker [][]*Utterance // speakers > 0: eligible utterances per speaker
+	bySpeaker [][]*Utterance // eligible utterances per speaker
 	drawn     []int          // speakers > 0: this batch's speakers
 	Skipped   int            // utterances shorter than a window
 }
 
-// NewSampler prepares windows of window samples from c. With speakers = N
-// > 0, every batch comes from N different speakers (drawn uniformly), its
-// windows dealt to them in turn. Fewer speakers make the batch's negatives
-// harder: fewer of them differ by voice, so the model must tell the
-// positive by what is said, and needs the voice less.
+// NewSampler prepares windows of window samples from c, drawn as
+// Use(speakers) says.
 func NewSampler(c *Corpus, window, speakers int) (*Sampler, error) {
-	s := &Sampler{window: window, speakers: speakers}
+	s := &Sampler{window: window}
 	index := map[string]int{} // speaker → position in bySpeaker
 	for i := range c.Utterances {
 		u := &c.Utterances[i]
@@ -31,26 +28,35 @@ func NewSampler(c *Corpus, window, speakers int) (*Sampler, error) {
 			continue
 		}
 		s.eligible = append(s.eligible, u)
-		if speakers > 0 {
-			k, ok := index[u.Speaker]
-			if !ok {
-				k = len(s.bySpeaker)
-				index[u.Speaker] = k
-				s.bySpeaker = append(s.bySpeaker, nil)
-			}
-			s.bySpeaker[k] = append(s.bySpeaker[k], u)
+		k, ok := index[u.Speaker]
+		if !ok {
+			k = len(s.bySpeaker)
+			index[u.Speaker] = k
+			s.bySpeaker = append(s.bySpeaker, nil)
 		}
+		s.bySpeaker[k] = append(s.bySpeaker[k], u)
 	}
 	if len(s.eligible) == 0 {
 		return nil, fmt.Errorf("no utterance holds a window of %d samples (%.2f s); all %d are shorter",
 			window, float64(window)/16000, s.Skipped)
 	}
-	if speakers > len(s.bySpeaker) {
-		return nil, fmt.Errorf("%d speakers per batch, but only %d speakers have an utterance of a window (%d samples) or longer",
-			speakers, len(s.bySpeaker), window)
-	}
 	s.drawn = make([]int, len(s.bySpeaker))
-	return s, nil
+	return s, s.Use(speakers)
+}
+
+// Use sets how the following batches are drawn. With speakers = N > 0,
+// every batch comes from N different speakers (drawn uniformly), its
+// windows dealt to them in turn; with 0, every window from any utterance.
+// Fewer speakers make the batch's negatives harder: fewer of them differ
+// by voice, so the model must tell the positive by what is said, and
+// needs the voice less.
+func (s *Sampler) Use(speakers int) error {
+	if speakers > len(s.bySpeaker) {
+		return fmt.Errorf("%d speakers per batch, but only %d speakers have an utterance of a window (%d samples) or longer",
+			speakers, len(s.bySpeaker), s.window)
+	}
+	s.speakers = speakers
+	return nil
 }
 
 // Eligible is the number of utterances windows are drawn from.

@@ -16,10 +16,13 @@ type Options struct {
 	Config    cpc.Config `json:"config"`
 	Negatives int        `json:"negatives"` // sampled negatives per prediction; 0: the whole batch
 	Speakers  int        `json:"speakers"`  // speakers per batch; 0: windows uniformly over utterances
-	Warmup    int        `json:"warmup"`    // linear warm-up steps
-	Decay     int        `json:"decay"`     // step where the cosine decay reaches 0; 0: none
-	Clip      float64    `json:"clip"`      // global gradient norm bound; 0: none
-	Seed      uint64     `json:"seed"`
+	// Curriculum, if any, holds the samplers of the first steps, each
+	// until a step; Speakers follows the last.
+	Curriculum []SamplerPhase `json:"curriculum,omitempty"`
+	Warmup     int            `json:"warmup"` // linear warm-up steps
+	Decay      int            `json:"decay"`  // step where the cosine decay reaches 0; 0: none
+	Clip       float64        `json:"clip"`   // global gradient norm bound; 0: none
+	Seed       uint64         `json:"seed"`
 
 	Steps     int    `json:"-"` // train until this many steps are done
 	Out       string `json:"-"` // directory for checkpoints, metrics and plots
@@ -35,10 +38,6 @@ func (o Options) Validate() error {
 	switch {
 	case o.Negatives < 0:
 		return fmt.Errorf("negatives must be 0 (batch) or a positive count (got %d)", o.Negatives)
-	case o.Speakers < 0:
-		return fmt.Errorf("speakers per batch must be 0 (uniform) or positive (got %d)", o.Speakers)
-	case o.Speakers > o.Config.Batch:
-		return fmt.Errorf("%d speakers per batch do not fit in a batch of %d windows", o.Speakers, o.Config.Batch)
 	case o.Warmup < 0:
 		return fmt.Errorf("warmup must not be negative (got %d)", o.Warmup)
 	case o.Decay < 0 || o.Decay > 0 && o.Decay <= o.Warmup:
@@ -52,7 +51,45 @@ func (o Options) Validate() error {
 	case o.LogEvery < 1:
 		return fmt.Errorf("log-every must be positive (got %d)", o.LogEvery)
 	}
+	until := 0
+	for _, p := range o.Curriculum {
+		if err := checkSpeakers(p.Speakers, o.Config.Batch); err != nil {
+			return err
+		}
+		if p.Until <= until {
+			return fmt.Errorf("the sampler phases must end at increasing steps after 0 (got %d after %d)", p.Until, until)
+		}
+		until = p.Until
+	}
+	return checkSpeakers(o.Speakers, o.Config.Batch)
+}
+
+func checkSpeakers(n, batch int) error {
+	switch {
+	case n < 0:
+		return fmt.Errorf("speakers per batch must be 0 (uniform) or positive (got %d)", n)
+	case n > batch:
+		return fmt.Errorf("%d speakers per batch do not fit in a batch of %d windows", n, batch)
+	}
 	return nil
+}
+
+// SamplerPhase is the sampler of the steps before Until: Speakers per
+// batch, 0 for windows uniformly over utterances.
+type SamplerPhase struct {
+	Speakers int `json:"speakers"`
+	Until    int `json:"until"`
+}
+
+// SpeakersAt is the speakers per batch of the step after step steps: the
+// first phase of the curriculum not yet over, else Speakers.
+func (o Options) SpeakersAt(step int) int {
+	for _, p := range o.Curriculum {
+		if step < p.Until {
+			return p.Speakers
+		}
+	}
+	return o.Speakers
 }
 
 func (o Options) json() string {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -112,12 +113,19 @@ func TestLossFallsAndRunsAreIdentical(t *testing.T) {
 	read(t, a, StateFile)
 }
 
+// TestResumeContinuesExactly resumes before the curriculum's switch, so
+// the resumed run must also keep the saved sampler phases.
 func TestResumeContinuesExactly(t *testing.T) {
 	c := testCorpus(2)
 	straight, split := t.TempDir(), t.TempDir()
-	runFor(t, testOptions(straight, 12), "", c)
-	runFor(t, testOptions(split, 5), "", c) // saved at 2, 4 and 5
-	tr := runFor(t, testOptions(split, 12), split, c)
+	opts := func(out string, steps int) Options {
+		o := testOptions(out, steps)
+		o.Curriculum = []SamplerPhase{{Speakers: 1, Until: 7}}
+		return o
+	}
+	runFor(t, opts(straight, 12), "", c)
+	runFor(t, opts(split, 5), "", c) // saved at 2, 4 and 5
+	tr := runFor(t, opts(split, 12), split, c)
 	if tr.Step != 12 {
 		t.Fatalf("resumed run stopped at step %d", tr.Step)
 	}
@@ -128,6 +136,48 @@ func TestResumeContinuesExactly(t *testing.T) {
 	}
 	if !sameRecords(lossLines(t, straight), lossLines(t, split)) {
 		t.Error("metrics differ between 12 steps and 5 + resume + 7")
+	}
+}
+
+// TestCurriculumSwitchesSampler trains on speakers whose samples lie near
+// 10·s, so each window tells its speaker: same-speaker batches until the
+// phase's step, then windows from any utterance.
+func TestCurriculumSwitchesSampler(t *testing.T) {
+	rng := rand.New(rand.NewPCG(4, 4))
+	c := &data.Corpus{}
+	for s := 1; s <= 3; s++ {
+		for u := range 2 {
+			a := make([]float32, 900)
+			for i := range a {
+				a[i] = float32(10*s) + float32(0.01*rng.NormFloat64())
+			}
+			c.Utterances = append(c.Utterances, data.Utterance{ID: fmt.Sprint(s, "-1-", u), Speaker: fmt.Sprint(s), Audio: a})
+		}
+	}
+	opts := testOptions(t.TempDir(), 12)
+	opts.Curriculum = []SamplerPhase{{Speakers: 1, Until: 4}}
+	tr, err := New(opts, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, mixed := opts.Config.Window, 0
+	for step := range 12 {
+		if _, _, err := tr.TrainBatch(); err != nil {
+			t.Fatal(err)
+		}
+		speakers := map[float32]bool{}
+		for b := 0; b < len(tr.batch); b += w {
+			speakers[float32(math.Round(float64(tr.batch[b])/10))] = true
+		}
+		if step < 4 && len(speakers) != 1 {
+			t.Fatalf("step %d, in the same-speaker phase: %d speakers in the batch", step, len(speakers))
+		}
+		if step >= 4 && len(speakers) > 1 {
+			mixed++
+		}
+	}
+	if mixed == 0 {
+		t.Fatal("after the same-speaker phase, 8 uniform batches of 3 windows from 3 speakers all had one speaker")
 	}
 }
 

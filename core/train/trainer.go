@@ -121,6 +121,11 @@ func (t *Trainer) SetCorpus(c *data.Corpus) error {
 	if err != nil {
 		return err
 	}
+	for _, p := range t.Opts.Curriculum {
+		if err := s.Use(p.Speakers); err != nil {
+			return err
+		}
+	}
 	t.Sampler = s
 	if t.ws == nil {
 		t.dataRNG, t.negRNG = rand.New(t.dataPCG), rand.New(t.negPCG)
@@ -193,6 +198,9 @@ func (t *Trainer) Run(ctx context.Context, report func(Progress)) error {
 // the model is left unchanged.
 func (t *Trainer) TrainBatch() (cpc.Metrics, float64, error) {
 	start := time.Now()
+	if err := t.Sampler.Use(t.Opts.SpeakersAt(t.Step)); err != nil {
+		return cpc.Metrics{}, math.NaN(), err // checked for every phase by SetCorpus
+	}
 	t.Sampler.Fill(t.batch, t.dataRNG)
 	t.timing.Data += time.Since(start)
 	t.Model.ZeroGrad()
