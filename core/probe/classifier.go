@@ -35,6 +35,9 @@ func (f FitInfo) String() string {
 		s += "; held-out accuracy"
 		for _, c := range f.CV {
 			s += fmt.Sprintf(" %.1f%% at %g", 100*c.Accuracy, c.L2)
+			if c.UtteranceAccuracy != nil {
+				s += fmt.Sprintf(" (utterances %.1f%%)", 100**c.UtteranceAccuracy)
+			}
 		}
 	}
 	return s

@@ -49,11 +49,11 @@ func Run(d *Dataset, f Features, opt Options) (Result, error) {
 	}
 	std := NewStandardizer(train.x, f.Dim)
 	std.Apply(train.x)
-	phone, err := fitSelected(train.x, train.phone, train.fold, f.Dim, d.Labels.Classes, opt)
+	phone, err := fitSelected(train.x, train.phone, train.fold, nil, f.Dim, d.Labels.Classes, opt)
 	if err != nil {
 		return Result{}, fmt.Errorf("%s: phone classifier: %v", f.Name, err)
 	}
-	speaker, err := fitSelected(train.x, train.speaker, train.fold, f.Dim, len(d.Speakers), opt)
+	speaker, err := fitSelected(train.x, train.speaker, train.fold, train.utt, f.Dim, len(d.Speakers), opt)
 	if err != nil {
 		return Result{}, fmt.Errorf("%s: speaker classifier: %v", f.Name, err)
 	}
@@ -101,9 +101,7 @@ func (t *tally) add(phone, speaker *Classifier, spk int, x []float32, labels []i
 		if argmax(row) == spk {
 			t.speakerFrames++
 		}
-		for j, v := range row {
-			total[j] += float64(v - lse[i])
-		}
+		addLogProbs(total, row, lse[i])
 	}
 	if argmax(total) == spk {
 		t.speakerUtts++
@@ -113,9 +111,9 @@ func (t *tally) add(phone, speaker *Classifier, spk int, x []float32, labels []i
 // frames are the training rows, their two labels and cross-validation
 // folds (see Folds).
 type frames struct {
-	x              []float32
-	phone, speaker []int32
-	fold           []int8
+	x                   []float32
+	phone, speaker, utt []int32 // utt: the utterance's index in the train split
+	fold                []int8
 }
 
 // trainingFrames gathers the train split's frames, or a uniform sample of
@@ -127,10 +125,12 @@ func trainingFrames(d *Dataset, f Features, opt Options) (frames, error) {
 	rng := rand.New(rand.NewPCG(opt.Seed, 4)) // a stream the trainer's seed does not use (1–3)
 	seen := 0
 	utts := make([]int, len(d.Speakers)) // each speaker's train utterances so far
+	ui := int32(-1)
 	err := eachFrames(d, f, d.Train, func(u *data.Utterance, x []float32, labels []int32) {
 		spk := d.speaker(u)
 		fold := int8(utts[spk] % Folds)
 		utts[spk]++
+		ui++
 		for i, l := range labels {
 			row := x[i*f.Dim : (i+1)*f.Dim]
 			seen++
@@ -138,12 +138,13 @@ func trainingFrames(d *Dataset, f Features, opt Options) (frames, error) {
 				fr.x = append(fr.x, row...)
 				fr.phone = append(fr.phone, l)
 				fr.speaker = append(fr.speaker, spk)
+				fr.utt = append(fr.utt, ui)
 				fr.fold = append(fr.fold, fold)
 				continue
 			}
 			if j := rng.IntN(seen); j < limit {
 				copy(fr.x[j*f.Dim:(j+1)*f.Dim], row)
-				fr.phone[j], fr.speaker[j], fr.fold[j] = l, spk, fold
+				fr.phone[j], fr.speaker[j], fr.utt[j], fr.fold[j] = l, spk, ui, fold
 			}
 		}
 	})
@@ -184,6 +185,14 @@ func eachFrames(d *Dataset, f Features, utts []*data.Utterance, use func(u *data
 }
 
 // argmax is the index of the first largest value.
+// addLogProbs adds the log-probabilities of one row of scores, whose
+// log-sum-exp is lse, to total.
+func addLogProbs(total []float64, scores []float32, lse float32) {
+	for j, v := range scores {
+		total[j] += float64(v - lse)
+	}
+}
+
 func argmax[T float32 | float64](v []T) int {
 	best := 0
 	for i, x := range v {

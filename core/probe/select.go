@@ -1,6 +1,10 @@
 package probe
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/gocpc/cpc/core/nn"
+)
 
 // Folds is the number of parts cross-validation cuts the train split into.
 // The j-th train utterance of each speaker goes to fold j mod Folds, so a
@@ -15,10 +19,13 @@ const Folds = 4
 var L2Grid = []float64{1e-1, 1e-2, 1e-3, 1e-4, 1e-5}
 
 // CVScore is the held-out accuracy of one L2 strength: frames classified
-// correctly by the classifier fitted without their fold, over all folds.
+// correctly by the classifier fitted without their fold, over all folds;
+// for the speaker classifier also utterances, each classified as on the
+// test split (the argmax of its frames' summed log-probabilities).
 type CVScore struct {
-	L2       float64 `json:"l2"`
-	Accuracy float64 `json:"accuracy"`
+	L2                float64  `json:"l2"`
+	Accuracy          float64  `json:"accuracy"`
+	UtteranceAccuracy *float64 `json:"utterance_accuracy,omitempty"` // speaker classifier only
 }
 
 // checkFolds makes sure every speaker has an utterance in every fold.
@@ -38,20 +45,24 @@ func (d *Dataset) checkFolds() error {
 // fitSelected fits a classifier on rows x with classes y at opt.Fit.L2,
 // or, with opt.L2Grid, at the grid strength with the best cross-validated
 // accuracy (the stronger on a tie), refitted on every row. fold gives each
-// row's fold. The same procedure for every feature set keeps the table
-// fair: a fixed strength suits some features better than others.
-func fitSelected(x []float32, y []int32, fold []int8, dim, classes int, opt Options) (*Classifier, error) {
+// row's fold and, if utt is not nil, its utterance, for the held-out
+// utterance accuracy. The same procedure for every feature set keeps the
+// table fair: a fixed strength suits some features better than others.
+func fitSelected(x []float32, y []int32, fold []int8, utt []int32, dim, classes int, opt Options) (*Classifier, error) {
 	if len(opt.L2Grid) == 0 {
 		return Fit(x, y, dim, classes, opt.Fit)
 	}
-	correct := make([]int, len(opt.L2Grid))
+	correct, uttCorrect, utts := make([]int, len(opt.L2Grid)), make([]int, len(opt.L2Grid)), 0
 	for k := int8(0); k < Folds; k++ {
 		var fitX, valX []float32
-		var fitY, valY []int32
+		var fitY, valY, valU []int32
 		for i, f := range fold {
 			row := x[i*dim : (i+1)*dim]
 			if f == k {
 				valX, valY = append(valX, row...), append(valY, y[i])
+				if utt != nil {
+					valU = append(valU, utt[i])
+				}
 			} else {
 				fitX, fitY = append(fitX, row...), append(fitY, y[i])
 			}
@@ -72,12 +83,23 @@ func fitSelected(x []float32, y []int32, fold []int8, dim, classes int, opt Opti
 			}
 			start = c.params()
 			correct[g] += c.correct(valX, valY)
+			if utt != nil {
+				right, n := c.correctUtterances(valX, valY, valU)
+				uttCorrect[g] += right
+				if g == 0 {
+					utts += n
+				}
+			}
 		}
 	}
 	best := 0
 	scores := make([]CVScore, len(opt.L2Grid))
 	for g, l2 := range opt.L2Grid {
-		scores[g] = CVScore{l2, float64(correct[g]) / float64(len(y))}
+		scores[g] = CVScore{L2: l2, Accuracy: float64(correct[g]) / float64(len(y))}
+		if utt != nil {
+			a := float64(uttCorrect[g]) / float64(utts)
+			scores[g].UtteranceAccuracy = &a
+		}
 		if correct[g] > correct[best] || correct[g] == correct[best] && l2 > opt.L2Grid[best] {
 			best = g
 		}
@@ -106,6 +128,34 @@ func (c *Classifier) correct(x []float32, y []int32) int {
 		}
 	}
 	return n
+}
+
+// correctUtterances classifies the utterances of rows x (utt gives each
+// row's) by the argmax of their rows' summed log-probabilities, and
+// returns how many it gets right (y: each row's class) and how many
+// there are.
+func (c *Classifier) correctUtterances(x []float32, y, utt []int32) (correct, n int) {
+	k := c.Classes
+	sums, class := map[int32][]float64{}, map[int32]int32{}
+	s, lse := make([]float32, rowBlock*k), make([]float32, rowBlock)
+	for r0 := 0; r0 < len(y); r0 += rowBlock {
+		rows := min(rowBlock, len(y)-r0)
+		c.Scores(x[r0*c.Dim:(r0+rows)*c.Dim], rows, s)
+		nn.LogSumExp(rows, k, s, k, lse)
+		for i := range rows {
+			u := utt[r0+i]
+			if sums[u] == nil {
+				sums[u], class[u] = make([]float64, k), y[r0+i]
+			}
+			addLogProbs(sums[u], s[i*k:(i+1)*k], lse[i])
+		}
+	}
+	for u, sum := range sums {
+		if argmax(sum) == int(class[u]) {
+			correct++
+		}
+	}
+	return correct, len(sums)
 }
 
 // params are the classifier's weights in the objective's layout.

@@ -56,7 +56,7 @@ func TestL2Selection(t *testing.T) {
 		}
 	}
 	opt := Options{Fit: FitOptions{L2: 1}, L2Grid: L2Grid}
-	c, err := fitSelected(fr.x, fr.phone, fr.fold, f.Dim, classes, opt)
+	c, err := fitSelected(fr.x, fr.phone, fr.fold, nil, f.Dim, classes, opt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,5 +108,76 @@ func TestL2SelectionNeedsFolds(t *testing.T) {
 	_, err := Run(d, codeFeatures(3, 2, 1, true), Options{L2Grid: L2Grid})
 	if want := "speaker 1 has 3 train utterances; cross-validation needs 4"; err == nil || err.Error() != want {
 		t.Errorf("error %v, want %q", err, want)
+	}
+}
+
+// TestHeldOutUtteranceAccuracy checks the speaker classifier's held-out
+// utterance accuracy against a plain re-implementation: each held-out
+// utterance goes to the speaker with the largest sum of its frames'
+// log-probabilities (float64 here), under the classifier fitted without
+// its fold.
+func TestHeldOutUtteranceAccuracy(t *testing.T) {
+	const speakers, utts, spans, classes = 3, 9, 30, 5
+	d := synthDataset(t, speakers, utts, spans, classes, 6)
+	f := nuisanceFeatures(classes, speakers, 40)
+	fr, err := trainingFrames(d, f, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	NewStandardizer(fr.x, f.Dim).Apply(fr.x)
+	const perUtt = spans - 2
+	for i, u := range fr.utt {
+		if u != int32(i/perUtt) {
+			t.Fatalf("frame %d is of train utterance %d, want %d", i, u, i/perUtt)
+		}
+	}
+	c, err := fitSelected(fr.x, fr.speaker, fr.fold, fr.utt, f.Dim, speakers, Options{L2Grid: L2Grid})
+	if err != nil {
+		t.Fatal(err)
+	}
+	nutts := len(fr.speaker) / perUtt
+	for g, l2 := range L2Grid {
+		correct := 0
+		for k := int8(0); k < Folds; k++ {
+			var fitX []float32
+			var fitY []int32
+			for i, y := range fr.speaker {
+				if fr.fold[i] != k {
+					fitX, fitY = append(fitX, fr.x[i*f.Dim:(i+1)*f.Dim]...), append(fitY, y)
+				}
+			}
+			m, err := Fit(fitX, fitY, f.Dim, speakers, FitOptions{L2: l2})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for u := 0; u < nutts; u++ {
+				if fr.fold[u*perUtt] != k {
+					continue
+				}
+				s := make([]float32, perUtt*speakers)
+				m.Scores(fr.x[u*perUtt*f.Dim:(u+1)*perUtt*f.Dim], perUtt, s)
+				total := make([]float64, speakers)
+				for i := 0; i < perUtt; i++ {
+					row, lse := s[i*speakers:(i+1)*speakers], 0.0
+					for _, v := range row {
+						lse += math.Exp(float64(v))
+					}
+					for j, v := range row {
+						total[j] += float64(v) - math.Log(lse)
+					}
+				}
+				if argmax(total) == int(fr.speaker[u*perUtt]) {
+					correct++
+				}
+			}
+		}
+		want := float64(correct) / float64(nutts)
+		got := c.Fit.CV[g].UtteranceAccuracy
+		// Warm starts end within the optimiser's tolerance of the same
+		// minimum: one utterance may flip.
+		if got == nil || math.Abs(*got-want) > 1.01/float64(nutts) {
+			t.Errorf("L2 %g: held-out utterance accuracy %v, refitting gives %.4f", l2, got, want)
+		}
+		t.Logf("L2 %g: held-out utterance accuracy %.3f (frames %.3f)", l2, want, c.Fit.CV[g].Accuracy)
 	}
 }
