@@ -25,7 +25,7 @@ run: build
 # kept in run/probe/table.md.
 .PHONY: probe
 probe: build
-	$(BIN) train --config small --window 10240 --batch 16 --lr 2e-3 --warmup 100 --steps 4000 --save-every 500 --out run/probe
+	$(BIN) train --config small --window 10240 --batch 16 --lr 2e-3 --warmup 100 --steps 4800 --sampler same-speaker@2500,uniform --save-every 500 --out run/probe
 	$(BIN) probe --l2 auto --features run/probe,run/probe:z,mfcc,random:small | tee run/probe/table.md
 
 deps:
