@@ -62,6 +62,7 @@ func directInfoNCE(m *Model[float64], w *Workspace[float64], neg int, rng *rand.
 				}
 				pos := score(z(t+k, b))
 				var others []float64
+				best := true // the positive strictly above every other candidate
 				if neg == 0 {
 					for t2 := k; t2 < T; t2++ {
 						for b2 := 0; b2 < B; b2++ {
@@ -73,14 +74,17 @@ func directInfoNCE(m *Model[float64], w *Workspace[float64], neg int, rng *rand.
 				} else {
 					for j := 0; j < neg; j++ {
 						r := rng.IntN(T * B)
-						others = append(others, score(z(r/B, r%B)))
+						o := score(z(r/B, r%B))
+						others = append(others, o)
+						best = best && (o < pos || r == (t+k)*B+b) // drawn: the positive itself
 					}
 				}
 				sum := 1.0
-				best := true
 				for _, o := range others {
 					sum += math.Exp(o - pos)
-					best = best && o <= pos
+					if neg == 0 {
+						best = best && o < pos
+					}
 				}
 				loss += math.Log(sum)
 				if best {
@@ -224,5 +228,20 @@ func TestStepFLOPs(t *testing.T) {
 	cfg, _ := Preset("paper")
 	if f := cfg.StepFLOPs(8, 20480) / 1e9; math.Abs(f-140.9) > 0.5 {
 		t.Fatalf("paper step: %.1f GFLOP, want about 140.9", f)
+	}
+}
+
+// TestTiesAreWrong: with zero predictors every score is 0, as when a model
+// has collapsed; no prediction counts as correct, in either mode.
+func TestTiesAreWrong(t *testing.T) {
+	for _, neg := range []int{0, 5} {
+		m, audio := tinyModel(t, 3, 34)
+		for _, p := range m.Predictors {
+			clear(p.W.W)
+		}
+		w := m.NewWorkspace(m.Config.Batch, m.Config.Window)
+		if met := w.Step(audio, neg, rand.New(rand.NewPCG(9, 9)), false); met.Accuracy != 0 {
+			t.Errorf("neg %d: accuracy %v with every score equal", neg, met.Accuracy)
+		}
 	}
 }

@@ -14,7 +14,10 @@ import (
 // (neg = 0: one score matrix, the positive on its diagonal) or the positive
 // and neg rows of z drawn uniformly from the whole batch (CPC_audio's
 // sampling). The loss of a row is logsumexp(scores) − score(positive); a row
-// is correct when no candidate scores strictly above the positive.
+// is correct when the positive scores strictly above every other
+// candidate (a sampled candidate drawn from the positive's own row is the
+// positive, not another): ties count as wrong, so a collapsed model whose
+// scores are all equal shows 0 % accuracy, not 100 %.
 //
 // A score (W_k c_t)·z is computed as c_t·(W_kᵀ z): the candidates are
 // taken into the context's H dimensions once, and the score matrix and its
@@ -57,10 +60,12 @@ func (w *Workspace[T]) infoNCE(k, neg int, rng *rand.Rand, scale float64, backwa
 	nn.Gemm(false, true, rows, ncand, H, 1, w.ctx, H, proj, H, 0, s, ncand)
 	w.lap(ScoresMatmul, &t)
 	logits, width := s, ncand
+	var cols []int32
 	if neg > 0 {
 		logits, width = w.gatherSampled(s, rows, ncand, k*B, neg, rng), 1+neg
+		cols = w.nce.cols[:rows*width]
 	}
-	loss, correct := w.nce.losses.run(logits, rows, width, neg > 0, backward)
+	loss, correct := w.nce.losses.run(logits, cols, rows, width, backward)
 	met.add(k, loss, correct, rows)
 	if !backward {
 		w.lap(LogSumExp, &t)
@@ -68,7 +73,7 @@ func (w *Workspace[T]) infoNCE(k, neg int, rng *rand.Rand, scale float64, backwa
 	}
 	if neg > 0 {
 		clear(s)
-		for i, c := range w.nce.cols[:rows*width] {
+		for i, c := range cols {
 			s[i/width*ncand+int(c)] += logits[i] // a row drawn twice gets both
 		}
 	}
@@ -109,25 +114,26 @@ func (w *Workspace[T]) gatherSampled(s []T, rows, ncand, pos0, neg int, rng *ran
 // backward, its gradient in place of the logits. Per-block sums are added
 // in block order, so the result does not depend on the thread count.
 type rowLosses[T nn.Float] struct {
-	logits            []T
-	rows, width       int
-	sampled, backward bool
-	lse               []T
-	loss              []float64 // per block
-	correct           []int
+	logits      []T
+	cols        []int32 // sampled mode: the z row behind each logit; nil: batch mode
+	rows, width int
+	backward    bool
+	lse         []T
+	loss        []float64 // per block
+	correct     []int
 }
 
 // lossBlock is the rows a part handles: tens of microseconds of work.
 const lossBlock = 32
 
 // run returns the summed loss and the number of correct rows of the
-// [rows, width] logits, whose positive is column 0 if sampled, else the
-// diagonal.
-func (r *rowLosses[T]) run(logits []T, rows, width int, sampled, backward bool) (loss float64, correct int) {
-	r.logits, r.rows, r.width, r.sampled, r.backward = logits, rows, width, sampled, backward
+// [rows, width] logits, whose positive is column 0 if sampled (cols not
+// nil), else the diagonal.
+func (r *rowLosses[T]) run(logits []T, cols []int32, rows, width int, backward bool) (loss float64, correct int) {
+	r.logits, r.cols, r.rows, r.width, r.backward = logits, cols, rows, width, backward
 	blocks := (rows + lossBlock - 1) / lossBlock
 	asm.Parallel(blocks, r)
-	r.logits = nil
+	r.logits, r.cols = nil, nil
 	for b := range blocks {
 		loss += r.loss[b]
 		correct += r.correct[b]
@@ -141,7 +147,7 @@ func (r *rowLosses[T]) Part(b int) {
 	x, lse := r.logits[lo*n:hi*n], r.lse[lo:hi]
 	nn.LogSumExp(hi-lo, n, x, n, lse)
 	pos := func(i int) int { // the positive's index in x
-		if r.sampled {
+		if r.cols != nil {
 			return i * n
 		}
 		return i*n + lo + i
@@ -151,7 +157,7 @@ func (r *rowLosses[T]) Part(b int) {
 	for i := range hi - lo {
 		p := x[pos(i)]
 		loss += float64(lse[i] - p)
-		if !anyAbove(x[i*n:(i+1)*n], p) {
+		if r.wins(x[i*n:(i+1)*n], lo+i, pos(i)-i*n) {
 			correct++
 		}
 	}
@@ -165,13 +171,18 @@ func (r *rowLosses[T]) Part(b int) {
 	}
 }
 
-func anyAbove[T nn.Float](row []T, v T) bool {
-	for _, x := range row {
-		if x > v {
-			return true
+// wins reports whether the positive, column pos of logits row i, scores
+// strictly above every other candidate of the row.
+func (r *rowLosses[T]) wins(row []T, i, pos int) bool {
+	for j, x := range row {
+		if j == pos || r.cols != nil && r.cols[i*r.width+j] == r.cols[i*r.width+pos] {
+			continue
+		}
+		if x >= row[pos] {
+			return false
 		}
 	}
-	return false
+	return true
 }
 
 // Metrics are the loss (mean cross-entropy over every prediction) and the
