@@ -67,7 +67,9 @@ func directInfoNCE(m *Model[float64], w *Workspace[float64], neg int, rng *rand.
 					for t2 := k; t2 < T; t2++ {
 						for b2 := 0; b2 < B; b2++ {
 							if t2 != t+k || b2 != b {
-								others = append(others, score(z(t2, b2)))
+								o := score(z(t2, b2))
+								others = append(others, o)
+								best = best && o < pos
 							}
 						}
 					}
@@ -82,9 +84,6 @@ func directInfoNCE(m *Model[float64], w *Workspace[float64], neg int, rng *rand.
 				sum := 1.0
 				for _, o := range others {
 					sum += math.Exp(o - pos)
-					if neg == 0 {
-						best = best && o < pos
-					}
 				}
 				loss += math.Log(sum)
 				if best {

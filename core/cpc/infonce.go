@@ -146,18 +146,18 @@ func (r *rowLosses[T]) Part(b int) {
 	lo, hi, n := b*lossBlock, min((b+1)*lossBlock, r.rows), r.width
 	x, lse := r.logits[lo*n:hi*n], r.lse[lo:hi]
 	nn.LogSumExp(hi-lo, n, x, n, lse)
-	pos := func(i int) int { // the positive's index in x
+	posCol := func(i int) int { // the positive's column in row i of x
 		if r.cols != nil {
-			return i * n
+			return 0
 		}
-		return i*n + lo + i
+		return lo + i
 	}
 	var loss float64
 	correct := 0
 	for i := range hi - lo {
-		p := x[pos(i)]
-		loss += float64(lse[i] - p)
-		if r.wins(x[i*n:(i+1)*n], lo+i, pos(i)-i*n) {
+		row, pos := x[i*n:(i+1)*n], posCol(i)
+		loss += float64(lse[i] - row[pos])
+		if r.wins(row, lo+i, pos) {
 			correct++
 		}
 	}
@@ -166,7 +166,7 @@ func (r *rowLosses[T]) Part(b int) {
 		// d(lse − pos)/d logits = softmax − one-hot(positive).
 		nn.Softmax(hi-lo, n, x, n, lse, x, n)
 		for i := range hi - lo {
-			x[pos(i)]--
+			x[i*n+posCol(i)]--
 		}
 	}
 }

@@ -34,22 +34,33 @@ func nuisanceFeatures(classes, speakers, dims int) Features {
 	}}
 }
 
+// The cross-validation tests' dataset: per speaker 9 utterances (8 for
+// training) of 30 label spans, 5 phone classes.
+const cvSpeakers, cvUtts, cvSpans, cvClasses = 3, 9, 30, 5
+
+// cvFrames returns the train frames, standardised, of that dataset with
+// nuisanceFeatures.
+func cvFrames(t *testing.T, seed uint64) (frames, Features) {
+	t.Helper()
+	d := synthDataset(t, cvSpeakers, cvUtts, cvSpans, cvClasses, seed)
+	f := nuisanceFeatures(cvClasses, cvSpeakers, 40)
+	fr, err := trainingFrames(d, f, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	NewStandardizer(fr.x, f.Dim).Apply(fr.x)
+	return fr, f
+}
+
 // TestL2Selection checks the cross-validation against a plain
 // re-implementation: folds made of whole utterances, the j-th train
 // utterance of each speaker in fold j mod Folds, each grid strength fitted
 // from zero on three folds and scored on the fourth, and the best strength
 // (the stronger on a tie) refitted on everything.
 func TestL2Selection(t *testing.T) {
-	const speakers, utts, spans, classes = 3, 9, 30, 5
-	d := synthDataset(t, speakers, utts, spans, classes, 4)
-	f := nuisanceFeatures(classes, speakers, 40)
-	fr, err := trainingFrames(d, f, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	std := NewStandardizer(fr.x, f.Dim)
-	std.Apply(fr.x)
-	const perUtt = spans - 2 // frames of 465 samples in 30 spans of 160
+	const utts, classes = cvUtts, cvClasses
+	fr, f := cvFrames(t, 4)
+	const perUtt = cvSpans - 2 // frames of 465 samples in 30 spans of 160
 	for i, k := range fr.fold {
 		if want := int8(i / perUtt % (utts - 1) % Folds); k != want {
 			t.Fatalf("frame %d (train utterance %d) is in fold %d, want %d", i, i/perUtt, k, want)
@@ -117,15 +128,9 @@ func TestL2SelectionNeedsFolds(t *testing.T) {
 // log-probabilities (float64 here), under the classifier fitted without
 // its fold.
 func TestHeldOutUtteranceAccuracy(t *testing.T) {
-	const speakers, utts, spans, classes = 3, 9, 30, 5
-	d := synthDataset(t, speakers, utts, spans, classes, 6)
-	f := nuisanceFeatures(classes, speakers, 40)
-	fr, err := trainingFrames(d, f, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	NewStandardizer(fr.x, f.Dim).Apply(fr.x)
-	const perUtt = spans - 2
+	const speakers = cvSpeakers
+	fr, f := cvFrames(t, 6)
+	const perUtt = cvSpans - 2
 	for i, u := range fr.utt {
 		if u != int32(i/perUtt) {
 			t.Fatalf("frame %d is of train utterance %d, want %d", i, u, i/perUtt)
