@@ -41,7 +41,10 @@ func NewSampler(c *Corpus, window, speakers int) (*Sampler, error) {
 			window, float64(window)/16000, s.Skipped)
 	}
 	s.drawn = make([]int, len(s.bySpeaker))
-	return s, s.Use(speakers)
+	if err := s.Use(speakers); err != nil {
+		return nil, err
+	}
+	return s, nil
 }
 
 // Use sets how the following batches are drawn. With speakers = N > 0,

@@ -184,7 +184,6 @@ func eachFrames(d *Dataset, f Features, utts []*data.Utterance, use func(u *data
 	return nil
 }
 
-// argmax is the index of the first largest value.
 // addLogProbs adds the log-probabilities of one row of scores, whose
 // log-sum-exp is lse, to total.
 func addLogProbs(total []float64, scores []float32, lse float32) {
@@ -193,6 +192,7 @@ func addLogProbs(total []float64, scores []float32, lse float32) {
 	}
 }
 
+// argmax is the index of the first largest value.
 func argmax[T float32 | float64](v []T) int {
 	best := 0
 	for i, x := range v {
