@@ -62,23 +62,27 @@ $(TOOLS): package.json package-lock.json
 	npm ci --no-audit --no-fund
 
 # The browser demo's two modules, beside the wasm_exec.js of the Go that
-# built them, in www/build/ (not committed): cpc.wasm with the SIMD128
-# kernels, which the page loads, and cpc-generic.wasm, pure Go, which it
-# loads for ?kernel=generic.
+# built them, in www/build/ (not committed; WASMDIR=DIR builds them
+# elsewhere, as the browser test does): cpc.wasm with the SIMD128 kernels,
+# which the page loads, and cpc-generic.wasm, pure Go, which it loads for
+# ?kernel=generic.
+WASMDIR := www/build
 .PHONY: wasm serve test-browser bench-browser
 wasm: $(TOOLS)
-	$(WASMSIMD) build www/build/cpc.wasm ./wasm/browser
-	GOOS=js GOARCH=wasm $(GO) build -o www/build/cpc-generic.wasm ./wasm/browser
-	cp "$$($(GO) env GOROOT)/lib/wasm/wasm_exec.js" www/build/
+	mkdir -p "$(WASMDIR)"
+	$(WASMSIMD) build "$(WASMDIR)/cpc.wasm" ./wasm/browser
+	GOOS=js GOARCH=wasm $(GO) build -o "$(WASMDIR)/cpc-generic.wasm" ./wasm/browser
+	cp "$$($(GO) env GOROOT)/lib/wasm/wasm_exec.js" "$(WASMDIR)/"
 
 # Serves the demo page at http://127.0.0.1:8080/.
 serve: build wasm
 	$(BIN) serve
 
-# Drives the demo page in headless Chromium (Debian's chromium): on the
-# SIMD128 module, loads the sample, trains, exports the checkpoint and
-# checks it against native code; then checks that ?kernel=generic runs the
-# pure-Go module.
+# Drives the demo page in headless Chromium (Debian's chromium): builds the
+# modules with make wasm into a fresh directory and serves them as cpc
+# serve does; on the SIMD128 module, loads the sample, trains, exports the
+# checkpoint and checks it against native code; then checks that
+# ?kernel=generic runs the pure-Go module.
 test-browser: $(TOOLS)
 	$(GO) vet -tags browser ./cmd/cpc
 	$(GO) test -count=1 -tags browser -run Browser ./cmd/cpc

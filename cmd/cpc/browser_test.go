@@ -42,31 +42,19 @@ func chromium(t *testing.T) string {
 	return path
 }
 
-// buildWasm builds the page's two modules as make wasm does, cpc.wasm with
-// the SIMD128 kernels (scripts/wasm-simd.sh, which needs make deps's wasm
-// tools) and cpc-generic.wasm, and copies the wasm_exec.js of the same Go
-// beside them, into a fresh directory.
+// buildWasm builds the page's modules with make wasm, the command the
+// README gives before cpc serve, into a directory that does not exist yet,
+// as www/build/ does not in a fresh clone.
 func buildWasm(t *testing.T) string {
 	t.Helper()
-	dir := t.TempDir()
-	simd := exec.Command(filepath.Join("..", "..", "scripts", "wasm-simd.sh"), "build", filepath.Join(dir, "cpc.wasm"), "github.com/gocpc/cpc/wasm/browser")
-	generic := exec.Command("go", "build", "-o", filepath.Join(dir, "cpc-generic.wasm"), "github.com/gocpc/cpc/wasm/browser")
-	generic.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
-	for _, build := range []*exec.Cmd{simd, generic} {
-		if out, err := build.CombinedOutput(); err != nil {
-			t.Fatalf("%s: %v\n%s", strings.Join(build.Args, " "), err, out)
-		}
-	}
-	root, err := exec.Command("go", "env", "GOROOT").Output()
+	dir := filepath.Join(t.TempDir(), "build")
+	root, err := filepath.Abs(filepath.Join("..", ".."))
 	if err != nil {
 		t.Fatal(err)
 	}
-	js, err := os.ReadFile(filepath.Join(strings.TrimSpace(string(root)), "lib", "wasm", "wasm_exec.js"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "wasm_exec.js"), js, 0o644); err != nil {
-		t.Fatal(err)
+	cmd := exec.Command("make", "--no-print-directory", "-C", root, "wasm", "WASMDIR="+dir)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("%s: %v\n%s", strings.Join(cmd.Args, " "), err, out)
 	}
 	return dir
 }
