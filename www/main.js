@@ -140,15 +140,14 @@ function loadSample() {
       };
       await Promise.all([fetchOne(), fetchOne(), fetchOne(), fetchOne()]);
       page.utterances.sort((a, b) => a.id.localeCompare(b.id));
-      render(true);
-      await nextFrame(); // resolve once the list on the page shows them all
       return list.length;
     } catch (e) {
       sampleLoaded = null; // a later click tries again
       throw e;
     } finally {
       page.loading--;
-      render();
+      render(true);
+      await nextFrame(); // resolve once the list and the controls show it done
     }
   })();
   return sampleLoaded;
@@ -204,6 +203,7 @@ function stepsField() {
 // train runs n steps (the rest of a paused run if n is not given).
 async function train(n) {
   if (page.state === 'training') throw new Error('training is already running');
+  if (page.loading) throw new Error('the audio is still loading: train once it is all in');
   const s = settings();
   const steps = n ?? (page.state === 'paused' && page.remaining > 0 ? page.remaining : stepsField());
   setState('training');
@@ -294,7 +294,9 @@ function renderControls() {
   $('other-kernel').textContent = page.kernel === 'generic' ? 'reload with SIMD128' : 'reload with pure Go';
   $('other-kernel').href = page.kernel === 'generic' ? '?kernel=simd128' : '?kernel=generic';
   $('start').textContent = s === 'training' ? 'Pause' : s === 'paused' ? 'Resume' : page.model ? 'Train more' : 'Start';
-  $('start').disabled = !ready || (s !== 'training' && page.utterances.length === 0);
+  // Pause stays available; starting waits for loads to finish, lest
+  // training begin on part of the audio.
+  $('start').disabled = !ready || (s !== 'training' && (page.utterances.length === 0 || page.loading > 0));
   $('reset').disabled = !page.model || s === 'training';
   $('export').disabled = !page.model || !ready;
   $('config').disabled = !!page.model;

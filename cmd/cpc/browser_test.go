@@ -10,12 +10,14 @@ import (
 	"fmt"
 	"io/fs"
 	"math"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -134,8 +136,10 @@ func TestBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(h)
+	held := holdSample(h)
+	srv := httptest.NewServer(held)
 	defer srv.Close()
+	defer held.release() // before Close, which waits for the held requests
 	checkpoint := pretrained(t, dir)
 	t.Logf("wasm build and native pretraining: %v", time.Since(start).Round(time.Second))
 
@@ -185,9 +189,7 @@ func TestBrowser(t *testing.T) {
 		t.Fatalf("after start-up: %+v", s)
 	}
 	start = time.Now()
-	if n := eval[int](p, `cpcDemo.loadSample()`); n != 180 {
-		t.Fatalf("the sample has %d utterances, want 180", n)
-	}
+	loadSample(p, held.release)
 	if rows := eval[int](p, `document.querySelectorAll('#utterances tbody tr').length`); rows != 180 {
 		t.Fatalf("the list shows %d utterances", rows)
 	}
@@ -231,6 +233,66 @@ func TestBrowser(t *testing.T) {
 	eval[any](p, `cpcDemo.ready()`)
 	if s := eval[status](p, `cpcDemo.status()`); s.State != "idle" || s.Kernel != "generic" {
 		t.Fatalf("with ?kernel=generic: %+v", s)
+	}
+}
+
+// sampleHeld is how many files of the sample are served before the rest
+// are held back.
+const sampleHeld = 8
+
+// heldSample serves the page, holding back the sample's files after the
+// first sampleHeld until release is called, so that the test sees the page
+// part-way through loading the sample.
+type heldSample struct {
+	http.Handler
+	release func()
+}
+
+func holdSample(h http.Handler) heldSample {
+	gate := make(chan struct{})
+	var served atomic.Int32
+	return heldSample{
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if strings.HasPrefix(r.URL.Path, "/sample/") && strings.HasSuffix(r.URL.Path, ".flac") && served.Add(1) > sampleHeld {
+				select {
+				case <-gate:
+				case <-r.Context().Done():
+					return
+				}
+			}
+			h.ServeHTTP(w, r)
+		}),
+		release: sync.OnceFunc(func() { close(gate) }),
+	}
+}
+
+// loadSample loads the sample as the button does. While part of it is in,
+// Start is disabled and training is refused, lest it begin on part of the
+// audio; once all of it is in, Start is enabled.
+func loadSample(p page, release func()) {
+	p.t.Helper()
+	eval[int](p, `(window.sampleLoad = cpcDemo.loadSample(), 0)`)
+	type during struct {
+		Rows          int
+		StartDisabled bool
+		State, Train  string
+	}
+	got := eval[during](p, fmt.Sprintf(`new Promise(ok => { const t = setInterval(() => {
+		const rows = document.querySelectorAll('#utterances tbody tr').length;
+		if (rows < %d) return;
+		clearInterval(t);
+		const startDisabled = document.getElementById('start').disabled, state = cpcDemo.status().state;
+		cpcDemo.train(1).then(() => 'trained', e => e.message).then(train => ok({rows, startDisabled, state, train}));
+	}, 20); })`, sampleHeld))
+	if !got.StartDisabled || got.State != "loading" || !strings.Contains(got.Train, "still loading") {
+		p.t.Fatalf("with %d utterances of the sample in: Start disabled %v, state %q, training: %q", got.Rows, got.StartDisabled, got.State, got.Train)
+	}
+	release()
+	if n := eval[int](p, `window.sampleLoad`); n != 180 {
+		p.t.Fatalf("the sample has %d utterances, want 180", n)
+	}
+	if disabled := eval[bool](p, `document.getElementById('start').disabled`); disabled {
+		p.t.Fatal("Start is disabled after the sample loaded")
 	}
 }
 
