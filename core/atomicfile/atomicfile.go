@@ -3,19 +3,21 @@
 package atomicfile
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 )
 
 // Write replaces path with b: the bytes go to a temporary file in the same
 // directory, which is synced and renamed over path, and the directory is
-// synced so the rename survives a crash. On error path is untouched and the
-// temporary file removed.
+// synced so the rename survives a crash. On error path is untouched, the
+// temporary file removed, and the error (an *os.PathError) names path, not
+// the temporary file.
 func Write(path string, b []byte) error {
 	dir := filepath.Dir(path)
 	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
 	if err != nil {
-		return err
+		return writeError(path, err)
 	}
 	err = writeSync(f, b)
 	if err == nil {
@@ -23,9 +25,23 @@ func Write(path string, b []byte) error {
 	}
 	if err != nil {
 		os.Remove(f.Name())
-		return err
+		return writeError(path, err)
 	}
 	return syncDir(dir)
+}
+
+// writeError reports err, which may name the temporary file, as an error
+// writing path.
+func writeError(path string, err error) error {
+	var pe *os.PathError
+	var le *os.LinkError
+	switch {
+	case errors.As(err, &pe):
+		err = pe.Err
+	case errors.As(err, &le):
+		err = le.Err
+	}
+	return &os.PathError{Op: "write", Path: path, Err: err}
 }
 
 // writeSync writes b and syncs it. The mode is set explicitly because a

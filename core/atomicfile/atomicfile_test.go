@@ -1,8 +1,11 @@
 package atomicfile
 
 import (
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -40,5 +43,27 @@ func TestWriteFailureKeepsOld(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(p); string(b) != "good" {
 		t.Fatal("the good file changed")
+	}
+}
+
+// TestWriteErrorNamesPath checks that a failure is reported on the path the
+// caller gave, not on the temporary file: in a missing directory (creating
+// the temporary file fails) and over a non-empty directory (the rename
+// fails).
+func TestWriteErrorNamesPath(t *testing.T) {
+	dir := t.TempDir()
+	full := filepath.Join(dir, "full")
+	if err := os.MkdirAll(filepath.Join(full, "x"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{filepath.Join(dir, "missing", "f"), full} {
+		err := Write(p, []byte("data"))
+		var pe *os.PathError
+		if !errors.As(err, &pe) || pe.Path != p || strings.Contains(err.Error(), ".tmp") {
+			t.Errorf("writing %s: %v, want an *os.PathError on that path", p, err)
+		}
+	}
+	if err := Write(filepath.Join(dir, "missing", "f"), nil); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("in a missing directory: %v, want fs.ErrNotExist", err)
 	}
 }
