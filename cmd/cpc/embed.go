@@ -20,7 +20,7 @@ func runEmbed(args []string, stderr io.Writer) error {
 	layer := fl.String("layer", "c", "features: c (GRU context, H per frame) or z (encoder, C per frame)")
 	pool := fl.String("pool", "none", "none (one vector per 160 samples) or mean (one vector per file)")
 	format := fl.String("format", "npy", "npy or jsonl")
-	out := fl.String("out", "", "output: for npy, a file (one input, or --pool mean) or a directory (several inputs); for jsonl, a file ('-' or empty: standard output)")
+	out := fl.String("out", "", "output: for npy, the file for one input or for --pool mean (default embeddings.npy), or a directory (an existing one, one ending in /, or any with several inputs) for one .npy per input (default: each beside its input, dir/a.wav giving dir/a.npy); for jsonl, a file ('-' or empty: standard output)")
 	if err := parse(fl, args); err != nil {
 		return err
 	}
@@ -86,6 +86,12 @@ func (e embedding) mean() embedding {
 	return embedding{file: e.file, rows: 1, dim: e.dim, data: cpc.MeanRow(e.data, e.dim)}
 }
 
+// writeNpy writes the embeddings as .npy files. Pooled, they are one
+// array, written to out (embeddings.npy when out is empty). Otherwise each
+// file's array goes to out when it names a file and there is one input,
+// into out when it is a directory (or ends in a separator; made if
+// missing), and beside its input, with the extension .npy, when out is
+// empty, as a converter writes its output.
 func writeNpy(out string, embs []embedding, pooled bool) error {
 	if pooled {
 		if out == "" {
@@ -97,35 +103,37 @@ func writeNpy(out string, embs []embedding, pooled bool) error {
 		}
 		return npy.WriteFile(out, []int{len(embs), embs[0].dim}, all)
 	}
-	if len(embs) == 1 && !isDir(out) {
-		if out == "" {
-			out = npyName(embs[0].file)
+	dir := out != "" && (len(embs) > 1 || isDir(out) || os.IsPathSeparator(out[len(out)-1]))
+	if dir {
+		if err := os.MkdirAll(out, 0o755); err != nil {
+			return err
 		}
-		return npy.WriteFile(out, []int{embs[0].rows, embs[0].dim}, embs[0].data)
-	}
-	if out == "" {
-		out = "."
-	}
-	if err := os.MkdirAll(out, 0o755); err != nil {
-		return err
 	}
 	seen := map[string]string{}
 	for _, e := range embs {
-		name := npyName(e.file)
-		if prev, ok := seen[name]; ok {
-			return fmt.Errorf("%s and %s would both be written to %s", prev, e.file, filepath.Join(out, name))
+		path := out
+		if dir || out == "" {
+			path = npyPath(e.file, out)
 		}
-		seen[name] = e.file
-		if err := npy.WriteFile(filepath.Join(out, name), []int{e.rows, e.dim}, e.data); err != nil {
+		if prev, ok := seen[path]; ok {
+			return fmt.Errorf("%s and %s would both be written to %s", prev, e.file, path)
+		}
+		seen[path] = e.file
+		if err := npy.WriteFile(path, []int{e.rows, e.dim}, e.data); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func npyName(file string) string {
+// npyPath is where file's array goes in dir: its name with the extension
+// .npy, or its own path so changed when dir is empty.
+func npyPath(file, dir string) string {
+	if dir == "" {
+		return strings.TrimSuffix(file, filepath.Ext(file)) + ".npy"
+	}
 	base := filepath.Base(file)
-	return strings.TrimSuffix(base, filepath.Ext(base)) + ".npy"
+	return filepath.Join(dir, strings.TrimSuffix(base, filepath.Ext(base))+".npy")
 }
 
 func isDir(p string) bool {
