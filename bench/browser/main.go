@@ -61,19 +61,20 @@ type series struct {
 }
 
 func run() error {
-	cfg, err := cpc.Preset(*preset)
+	arch, err := cpc.Preset(*preset)
 	if err != nil {
 		return err
 	}
+	opts := train.Defaults()
 	version, err := exec.Command(*chromium, "--version").Output()
 	if err != nil {
-		return fmt.Errorf("%s --version: %v (make deps installs Debian's chromium)", *chromium, err)
+		return fmt.Errorf("%s --version: %w (make deps installs Debian's chromium)", *chromium, err)
 	}
 	fmt.Printf("config %s (C %d, H %d, K %d), batch %d, window %d: %.1f GFLOP/step\n%s; %s; Go %s; load average at start %s\n",
-		cfg.Name, cfg.Channels, cfg.Hidden, cfg.Predict, cfg.Batch, cfg.Window, cfg.StepFLOPs(cfg.Batch, cfg.Window)/1e9,
+		arch.Name, arch.Channels, arch.Hidden, arch.Predict, opts.Batch, opts.Window, arch.StepFLOPs(opts.Batch, opts.Window)/1e9,
 		strings.TrimSpace(string(version)), cpuid.CPU.BrandName, runtime.Version(), loadAverage())
 
-	native, err := nativeTrainer(cfg)
+	native, err := nativeTrainer(arch, opts)
 	if err != nil {
 		return err
 	}
@@ -100,12 +101,12 @@ func run() error {
 	}
 	browser, cancel = context.WithTimeout(browser, time.Hour)
 	defer cancel()
-	simdTab, err := openPage(browser, url, "simd128", cfg)
+	simdTab, err := openPage(browser, url, "simd128", arch.Name, opts)
 	defer simdTab.close()
 	if err != nil {
 		return err
 	}
-	genericTab, err := openPage(browser, url, "generic", cfg)
+	genericTab, err := openPage(browser, url, "generic", arch.Name, opts)
 	defer genericTab.close()
 	if err != nil {
 		return err
@@ -113,7 +114,7 @@ func run() error {
 
 	fmt.Printf("warm-up: %d steps native and SIMD128, 1 pure Go\n", *warmup)
 	for range *warmup {
-		if _, _, err := native.TrainBatch(); err != nil {
+		if _, err := native.TrainBatch(); err != nil {
 			return err
 		}
 	}
@@ -126,7 +127,7 @@ func run() error {
 	cols := []*series{{name: asm.Path(), where: "native"}, {name: "simd128", where: "Chromium"}, {name: "generic", where: "Chromium"}}
 	for r := range *rounds {
 		start := time.Now()
-		if _, _, err := native.TrainBatch(); err != nil {
+		if _, err := native.TrainBatch(); err != nil {
 			return err
 		}
 		cols[0].secs = append(cols[0].secs, time.Since(start).Seconds())
@@ -143,13 +144,13 @@ func run() error {
 		}
 		fmt.Fprintf(os.Stderr, "round %d of %d\n", r+1, *rounds)
 	}
-	report(cols, cfg.StepFLOPs(cfg.Batch, cfg.Window))
+	report(cols, arch.StepFLOPs(opts.Batch, opts.Window))
 	fmt.Printf("load average at end %s\n", loadAverage())
 	return nil
 }
 
 // nativeTrainer is the trainer cpc bench train runs, on one thread.
-func nativeTrainer(cfg cpc.Config) (*train.Trainer, error) {
+func nativeTrainer(arch cpc.Arch, opts train.Options) (*train.Trainer, error) {
 	runtime.GOMAXPROCS(1)
 	c, err := data.Scan(sample.FS, nil)
 	if err == nil {
@@ -158,7 +159,11 @@ func nativeTrainer(cfg cpc.Config) (*train.Trainer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return train.New(train.Options{Config: cfg, Seed: 1, LogEvery: 1}, c)
+	m, err := train.NewModel(arch, opts.Seed)
+	if err != nil {
+		return nil, err
+	}
+	return train.New(m, opts, c)
 }
 
 // serve starts cpc serve on a free port and returns the page's address.
@@ -169,7 +174,7 @@ func serve() (url string, stop func(), err error) {
 		return "", nil, err
 	}
 	if err := cmd.Start(); err != nil {
-		return "", nil, fmt.Errorf("%v (make build builds bin/cpc)", err)
+		return "", nil, fmt.Errorf("%w (make build builds bin/cpc)", err)
 	}
 	stop = func() {
 		cmd.Process.Kill()
@@ -181,7 +186,7 @@ func serve() (url string, stop func(), err error) {
 	url, _, _ = strings.Cut(after, " ")
 	if err != nil || !ok || !strings.HasPrefix(url, "http://") {
 		stop()
-		return "", nil, fmt.Errorf("cpc serve: %q, %v", line, err)
+		return "", nil, fmt.Errorf("cpc serve: %q, %w", line, err)
 	}
 	return url, stop, nil
 }
@@ -195,7 +200,7 @@ type tab struct {
 // openPage opens the page on the given kernel path in a new tab, checks
 // that it runs that path, loads the sample and sets the config's window
 // and batch.
-func openPage(browser context.Context, url, kernel string, cfg cpc.Config) (tab, error) {
+func openPage(browser context.Context, url, kernel, preset string, opts train.Options) (tab, error) {
 	ctx, cancel := chromedp.NewContext(browser)
 	t := tab{ctx, cancel}
 	if err := chromedp.Do(ctx, chromedp.Navigate(url+"?kernel="+kernel)); err != nil {
@@ -205,13 +210,13 @@ func openPage(browser context.Context, url, kernel string, cfg cpc.Config) (tab,
 		return t, err
 	}
 	if got, err := eval[string](t, `cpcDemo.status().kernel`); err != nil || got != kernel {
-		return t, fmt.Errorf("the page on ?kernel=%s runs %q (%v)", kernel, got, err)
+		return t, fmt.Errorf("the page on ?kernel=%s runs %q (%w)", kernel, got, err)
 	}
 	if _, err := eval[int](t, `cpcDemo.loadSample()`); err != nil {
 		return t, err
 	}
-	return t, chromedp.Do(ctx, chromedp.SetValue("#config", cfg.Name),
-		chromedp.SetValue("#window", fmt.Sprint(cfg.Window)), chromedp.SetValue("#batch", fmt.Sprint(cfg.Batch)))
+	return t, chromedp.Do(ctx, chromedp.SetValue("#config", preset),
+		chromedp.SetValue("#window", fmt.Sprint(opts.Window)), chromedp.SetValue("#batch", fmt.Sprint(opts.Batch)))
 }
 
 // steps trains n steps and returns each one's time as the page measured it.
@@ -222,7 +227,7 @@ func (t tab) steps(n int) ([]float64, error) {
 func eval[T any](t tab, script string) (T, error) {
 	v, err := chromedp.Run(t.ctx, chromedp.Evaluate[T](script, chromedp.EvalAwaitPromise))
 	if err != nil {
-		err = fmt.Errorf("%s: %v", script, err)
+		err = fmt.Errorf("%s: %w", script, err)
 	}
 	return v, err
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -39,8 +40,9 @@ func runBench(args []string, stderr io.Writer) error {
 	if err != nil {
 		return usageError{err}
 	}
-	bs, err1 := intList("--batch", *batches, cfg.Batch)
-	ws, err2 := intList("--window", *windows, cfg.Window)
+	d := train.Defaults()
+	bs, err1 := intList("--batch", *batches, d.Batch)
+	ws, err2 := intList("--window", *windows, d.Window)
 	ts, err3 := intList("--threads", *threadList, 0)
 	for _, err := range []error{err1, err2, err3} {
 		if err != nil {
@@ -60,9 +62,7 @@ func runBench(args []string, stderr io.Writer) error {
 	var splits []string
 	for _, b := range bs {
 		for _, w := range ws {
-			c := cfg
-			c.Batch, c.Window = b, w
-			p, err := benchPoint(c, corpus, ts, *steps, *warmup, *torch)
+			p, err := benchPoint(benchModel{Arch: cfg, Window: w, Batch: b, LR: d.LR}, corpus, ts, *steps, *warmup, *torch)
 			if err != nil {
 				return err
 			}
@@ -77,9 +77,24 @@ func runBench(args []string, stderr io.Writer) error {
 	return nil
 }
 
+// benchModel is a point's architecture and the window, batch and
+// learning rate of its step, as bench/torch_step.py reads them: JSON, the
+// architecture's fields with window, batch and lr beside them.
+type benchModel struct {
+	cpc.Arch
+	Window int     `json:"window"`
+	Batch  int     `json:"batch"`
+	LR     float64 `json:"lr"`
+}
+
+func (m benchModel) JSON() string {
+	b, _ := json.Marshal(m) // plain fields always marshal
+	return string(b)
+}
+
 // point is one batch and window size timed at each thread count.
 type point struct {
-	cfg     cpc.Config
+	cfg     benchModel
 	threads []int
 	ours    [][]float64 // ms per step, by thread count
 	torch   [][]float64
@@ -91,10 +106,16 @@ type point struct {
 // benchPoint times cfg's training step: every round runs one step of
 // ours and one of PyTorch's at each thread count, so both meet the same
 // load from other work.
-func benchPoint(cfg cpc.Config, corpus *data.Corpus, threads []int, steps, warmup int, torch bool) (*point, error) {
+func benchPoint(cfg benchModel, corpus *data.Corpus, threads []int, steps, warmup int, torch bool) (*point, error) {
 	debug.FreeOSMemory()
 	resetPeakRSS()
-	t, err := train.New(train.Options{Config: cfg, Seed: 1, LogEvery: 1}, corpus)
+	opts := train.Defaults()
+	opts.Window, opts.Batch, opts.LR = cfg.Window, cfg.Batch, cfg.LR
+	m, err := train.NewModel(cfg.Arch, opts.Seed)
+	if err != nil {
+		return nil, err
+	}
+	t, err := train.New(m, opts, corpus)
 	if err != nil {
 		return nil, err
 	}
@@ -114,7 +135,7 @@ func benchPoint(cfg cpc.Config, corpus *data.Corpus, threads []int, steps, warmu
 			runtime.GOMAXPROCS(n)
 			t.ResetTiming()
 			start := time.Now()
-			if _, _, err := t.TrainBatch(); err != nil {
+			if _, err := t.TrainBatch(); err != nil {
 				return nil, err
 			}
 			ms := float64(time.Since(start).Microseconds()) / 1000

@@ -75,19 +75,24 @@ func pretrained(t *testing.T, dir string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg, _ := cpc.Preset("small")
-	cfg.LR = 1e-3
-	tr, err := train.New(train.Options{Config: cfg, Seed: 1, LogEvery: 1}, c)
+	arch, _ := cpc.Preset("small")
+	opts := train.Defaults()
+	opts.LR = 1e-3
+	m, err := train.NewModel(arch, opts.Seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := train.New(m, opts, c)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for range 80 {
-		if _, _, err := tr.TrainBatch(); err != nil {
+		if _, err := tr.TrainBatch(); err != nil {
 			t.Fatal(err)
 		}
 	}
 	p := filepath.Join(dir, "pretrained.safetensors")
-	if err := tr.Model.Save(p, map[string]string{"step": "80"}); err != nil {
+	if err := tr.Model.Save(p, tr.ModelMeta()); err != nil {
 		t.Fatal(err)
 	}
 	return p

@@ -27,14 +27,16 @@ func runEmbed(args []string, stderr io.Writer) error {
 	switch {
 	case *modelPath == "":
 		return usageError{fmt.Errorf("--model is required")}
-	case *layer != "c" && *layer != "z":
-		return usageError{fmt.Errorf("--layer %q: want c or z", *layer)}
 	case *pool != "none" && *pool != "mean":
 		return usageError{fmt.Errorf("--pool %q: want none or mean", *pool)}
 	case *format != "npy" && *format != "jsonl":
 		return usageError{fmt.Errorf("--format %q: want npy or jsonl", *format)}
 	case fl.NArg() == 0:
 		return usageError{fmt.Errorf("no audio files given")}
+	}
+	l, err := cpc.ParseLayer(*layer)
+	if err != nil {
+		return usageError{fmt.Errorf("--%w", err)} // --layer "x": want c or z
 	}
 	model, _, err := cpc.Load(*modelPath)
 	if err != nil {
@@ -43,12 +45,9 @@ func runEmbed(args []string, stderr io.Writer) error {
 	files := fl.Args()
 	var embs []embedding
 	for _, f := range files {
-		e, err := embedFile(model, f, *layer == "z")
+		e, err := embedFile(model, f, l, *pool == "mean")
 		if err != nil {
 			return err
-		}
-		if *pool == "mean" {
-			e = e.mean()
 		}
 		embs = append(embs, e)
 	}
@@ -65,25 +64,21 @@ type embedding struct {
 	data      []float32
 }
 
-func embedFile(m *cpc.Model[float32], path string, z bool) (embedding, error) {
+// embedFile returns the features of the audio file at path, pooled to
+// their mean if pool is set.
+func embedFile(m *cpc.Model[float32], path string, layer cpc.Layer, pool bool) (embedding, error) {
 	samples, err := audio.ReadFile(path)
 	if err != nil {
 		return embedding{}, err
 	}
-	cfg := m.Config
-	zs, cs := m.Embed(samples)
-	if zs == nil {
-		return embedding{}, fmt.Errorf("%s: %d samples is too short: the encoder needs at least %d", path, len(samples), cfg.ReceptiveField())
+	e, err := cpc.Embed(m, samples, layer)
+	if err != nil {
+		return embedding{}, fmt.Errorf("%s: %w", path, err)
 	}
-	e := embedding{file: path, rows: cfg.Frames(len(samples)), dim: cfg.Hidden, data: cs}
-	if z {
-		e.dim, e.data = cfg.Channels, zs
+	if pool {
+		e = e.Mean()
 	}
-	return e, nil
-}
-
-func (e embedding) mean() embedding {
-	return embedding{file: e.file, rows: 1, dim: e.dim, data: cpc.MeanRow(e.data, e.dim)}
+	return embedding{file: path, rows: e.Frames, dim: e.Dim, data: e.Data}, nil
 }
 
 // writeNpy writes the embeddings as .npy files. Pooled, they are one

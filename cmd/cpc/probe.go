@@ -138,12 +138,11 @@ func probeFeatures(spec string, seed uint64) (probe.Features, error) {
 	if name, ok := strings.CutPrefix(path, "random:"); ok {
 		cfg, err := cpc.Preset(name)
 		if err != nil {
-			return probe.Features{}, usageError{fmt.Errorf("--features %s: %v", spec, err)}
+			return probe.Features{}, usageError{fmt.Errorf("--features %s: %w", spec, err)}
 		}
 		// The trainer's own initialisation, so that the row is the very
-		// model a run with this seed starts from (LogEvery only passes
-		// the options' validation).
-		m, err := train.NewModel(train.Options{Config: cfg, Seed: seed, LogEvery: 1})
+		// model a run with this seed starts from.
+		m, err := train.NewModel(cfg, seed)
 		if err != nil {
 			return probe.Features{}, err
 		}
@@ -154,7 +153,7 @@ func probeFeatures(spec string, seed uint64) (probe.Features, error) {
 	}
 	m, _, err := cpc.Load(path)
 	if err != nil {
-		return probe.Features{}, fmt.Errorf("--features %s: %v", spec, err)
+		return probe.Features{}, fmt.Errorf("--features %s: %w", spec, err)
 	}
 	return probe.ModelFeatures(spec, m, layer)
 }
@@ -169,7 +168,7 @@ func loadProbeData(dir, phones, trainSplit, testSplit string) (*probe.Dataset, s
 	lfs, lname := dataFile(fsys, phones)
 	f, err := lfs.Open(lname)
 	if err != nil {
-		return nil, "", fmt.Errorf("phones: %v", err)
+		return nil, "", fmt.Errorf("phones: %w", err)
 	}
 	labels, err := probe.ReadLabels(f, phones)
 	f.Close()
@@ -186,14 +185,14 @@ func loadProbeData(dir, phones, trainSplit, testSplit string) (*probe.Dataset, s
 	}
 	c, err := data.Scan(fsys, nil)
 	if err != nil {
-		return nil, "", fmt.Errorf("corpus %s: %v", where, err)
+		return nil, "", fmt.Errorf("corpus %s: %w", where, err)
 	}
 	ds, err := probe.NewDataset(c, labels, splits[0], splits[1])
 	if err != nil {
 		return nil, "", err
 	}
 	if err := ds.Load(fsys); err != nil {
-		return nil, "", fmt.Errorf("corpus %s: %v", where, err)
+		return nil, "", fmt.Errorf("corpus %s: %w", where, err)
 	}
 	return ds, where, nil
 }

@@ -46,7 +46,7 @@ func runServe(args []string, stderr io.Writer) error {
 func pageHandler(www, build string) (http.Handler, error) {
 	for _, f := range []string{filepath.Join(www, "index.html"), filepath.Join(build, "cpc.wasm"), filepath.Join(build, "wasm_exec.js")} {
 		if _, err := os.Stat(f); err != nil {
-			return nil, fmt.Errorf("%v (run make wasm in the repository to build the page)", err)
+			return nil, fmt.Errorf("%w (run make wasm in the repository to build the page)", err)
 		}
 	}
 	index, err := sampleIndex()
@@ -82,7 +82,7 @@ type sampleUtterance struct {
 func sampleIndex() ([]byte, error) {
 	c, err := data.Scan(sample.FS, nil)
 	if err != nil {
-		return nil, fmt.Errorf("bundled sample: %v", err)
+		return nil, fmt.Errorf("bundled sample: %w", err)
 	}
 	list := make([]sampleUtterance, len(c.Utterances))
 	for i, u := range c.Utterances {

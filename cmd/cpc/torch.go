@@ -9,8 +9,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-
-	"github.com/gocpc/cpc/core/cpc"
 )
 
 // torchStepper is bench/torch_step.py running beside the benchmark: one
@@ -24,7 +22,7 @@ type torchStepper struct {
 }
 
 // startTorch starts the PyTorch reference for cfg with Debian's python3.
-func startTorch(cfg cpc.Config) (*torchStepper, error) {
+func startTorch(cfg benchModel) (*torchStepper, error) {
 	script, err := findBenchScript("torch_step.py")
 	if err != nil {
 		return nil, err

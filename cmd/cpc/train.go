@@ -11,11 +11,13 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
 
 	"github.com/gocpc/cpc/asm"
+	"github.com/gocpc/cpc/core/audio"
 	"github.com/gocpc/cpc/core/cpc"
 	"github.com/gocpc/cpc/core/data"
 	"github.com/gocpc/cpc/core/plot"
@@ -28,22 +30,12 @@ func runTrain(args []string, stderr io.Writer) error {
 	dataDir := fl.String("data", "", "corpus in LibriSpeech layout (default: the bundled sample)")
 	split := fl.String("split", "", "file of utterance ids to train on (a path, or a name inside the corpus); default: all")
 	preset := fl.String("config", "paper", "model preset: paper or small")
-	channels := fl.Int("channels", 0, "encoder channels C (overrides the preset)")
-	hidden := fl.Int("hidden", 0, "GRU units H (overrides the preset)")
-	predict := fl.Int("prediction-steps", 0, "future steps K (overrides the preset)")
-	window := fl.Int("window", 0, "samples per training window (overrides the preset)")
-	batch := fl.Int("batch", 0, "windows per batch (overrides the preset)")
-	lr := fl.Float64("lr", 0, "Adam learning rate (overrides the preset)")
-	negatives := fl.String("negatives", "batch", "negatives: 'batch' (every other position of the batch) or a count N sampled from the batch")
-	sampler := fl.String("sampler", "uniform", "batches: 'uniform' over utterances, 'speakers:N' (each batch from N speakers) or 'same-speaker' (speakers:1); a curriculum lists samplers with the step each ends at, the last without: 'same-speaker@2000,uniform'")
-	warmup := fl.Int("warmup", 0, "linear learning-rate warm-up steps")
-	decay := fl.Int("decay", 0, "cosine decay of the learning rate after the warm-up, to 0 at this step (0: constant)")
-	clip := fl.Float64("clip", 0, "clip the global gradient norm to this (0: off)")
-	seed := fl.Uint64("seed", 1, "random seed: same seed and threads give identical runs")
+	archFlags := addArchFlags(fl)
+	optionFlags := addOptionFlags(fl)
 	steps := fl.Int("steps", 1000, "train until this many steps are done (a resumed run counts its earlier steps)")
 	out := fl.String("out", "run", "directory for model.safetensors, state, metrics.jsonl and loss.png")
 	resume := fl.String("resume", "", "continue the run saved in this directory (its settings are kept)")
-	initFrom := fl.String("init", "", "start a new run from this checkpoint's weights (a model.safetensors file or a training directory); its architecture is kept, --window, --batch and --lr may change")
+	initFrom := fl.String("init", "", "start a new run from this checkpoint's weights (a model.safetensors file or a training directory); its architecture is kept, and the training settings it records are the defaults")
 	saveEvery := fl.Int("save-every", 100, "steps between checkpoints (0: only at the end)")
 	logEvery := fl.Int("log-every", 1, "steps averaged into each metrics.jsonl line")
 	threads := fl.Int("threads", runtime.NumCPU(), "threads for the numeric kernels")
@@ -57,98 +49,42 @@ func runTrain(args []string, stderr io.Writer) error {
 		return usageError{fmt.Errorf("--threads must be at least 1 (got %d)", *threads)}
 	}
 	runtime.GOMAXPROCS(*threads)
-
-	opts := train.Options{Steps: *steps, Out: *out, SaveEvery: *saveEvery, LogEvery: *logEvery}
-	set := map[string]bool{}
-	fl.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	var initial *cpc.Model[float32]
-	switch {
-	case *resume != "" && *initFrom != "":
-		return usageError{errors.New("--resume and --init exclude each other: --resume continues a run, --init starts one from a checkpoint's weights")}
-	case *initFrom != "":
-		for _, name := range []string{"config", "channels", "hidden", "prediction-steps"} {
-			if set[name] {
-				return usageError{fmt.Errorf("--%s cannot be set with --init: the checkpoint's architecture is kept", name)}
-			}
-		}
-		m, _, err := cpc.Load(*initFrom)
-		if err != nil {
-			return err
-		}
-		initial = m
+	plan := train.Plan{Steps: *steps, Out: *out, SaveEvery: *saveEvery, LogEvery: *logEvery}
+	if *resume != "" && !isSet(fl, "out") {
+		plan.Out = *resume
 	}
-	if *resume != "" {
-		for _, name := range []string{"config", "channels", "hidden", "prediction-steps", "window", "batch", "lr", "negatives", "sampler", "warmup", "decay", "clip", "seed"} {
-			if set[name] {
-				return usageError{fmt.Errorf("--%s cannot change on --resume: the saved run's settings are kept", name)}
-			}
-		}
-		if !set["out"] {
-			opts.Out = *resume
-		}
-	} else {
-		cfg, err := cpc.Preset(*preset)
-		if initial != nil {
-			cfg, err = initial.Config, nil
-		}
-		if err != nil {
-			return usageError{err}
-		}
-		override(&cfg.Channels, *channels)
-		override(&cfg.Hidden, *hidden)
-		override(&cfg.Predict, *predict)
-		override(&cfg.Window, *window)
-		override(&cfg.Batch, *batch)
-		if *lr != 0 {
-			cfg.LR = *lr
-		}
-		custom := set["channels"] || set["hidden"] || set["prediction-steps"] || set["window"] || set["batch"] || set["lr"]
-		if custom && !strings.HasSuffix(cfg.Name, "+custom") {
-			cfg.Name += "+custom"
-		}
-		opts.Config = cfg
-		if opts.Negatives, err = parseNegatives(*negatives); err != nil {
-			return usageError{err}
-		}
-		if opts.Speakers, opts.Curriculum, err = parseSamplers(*sampler); err != nil {
-			return usageError{err}
-		}
-		opts.Warmup, opts.Decay, opts.Clip, opts.Seed = *warmup, *decay, *clip, *seed
-		if err := opts.Validate(); err != nil {
-			return usageError{err}
-		}
+	if err := plan.Validate(); err != nil {
+		return usageError{err}
 	}
-
+	setup := runSetup{resume: *resume, init: *initFrom}
+	if err := setup.settings(fl, *preset, archFlags, optionFlags); err != nil {
+		return err
+	}
 	corpus, where, err := loadCorpus(*dataDir, *split)
 	if err != nil {
 		return err
 	}
-	var t *train.Trainer
-	switch {
-	case *resume != "":
-		t, err = train.Resume(*resume, opts, corpus)
-	case initial != nil:
-		t, err = train.NewFrom(opts, initial, corpus)
-	default:
-		t, err = train.New(opts, corpus)
+	t, err := setup.trainer(corpus)
+	if errors.Is(err, train.ErrOptions) || errors.Is(err, cpc.ErrArch) {
+		return usageError{err}
 	}
 	if err != nil {
 		return err
 	}
 	t.Plot = plot.Loss
-	printSummary(stderr, t, corpus, where, *threads)
-	if initial != nil {
+	printSummary(stderr, t, corpus, where, *threads, plan)
+	if *initFrom != "" {
 		fmt.Fprintf(stderr, "weights: from %s\n", *initFrom)
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	bar := newProgressBar(stderr)
-	err = t.Run(ctx, bar.update)
+	bar := newProgressBar(stderr, plan.Steps)
+	err = t.Run(ctx, plan, bar.update)
 	bar.finish()
 	if errors.Is(err, train.ErrInterrupted) {
 		return fmt.Errorf("interrupted at step %d; state saved in %s: continue with 'cpc train --resume %s --steps %d'",
-			t.Step, t.Opts.Out, t.Opts.Out, t.Opts.Steps)
+			t.Step, plan.Out, plan.Out, plan.Steps)
 	}
 	if err != nil {
 		return err
@@ -161,15 +97,136 @@ func runTrain(args []string, stderr io.Writer) error {
 		}
 		fmt.Fprintln(stderr)
 	}
-	fmt.Fprintf(stderr, "done: step %d; %s, %s, %s in %s\n", t.Step, cpc.ModelFile, train.MetricsFile, plot.LossFile, t.Opts.Out)
+	fmt.Fprintf(stderr, "done: step %d; %s, %s, %s in %s\n", t.Step, cpc.ModelFile, train.MetricsFile, plot.LossFile, plan.Out)
 	return nil
 }
 
-func override(field *int, v int) {
-	if v != 0 {
-		*field = v
+// runSetup is how a run starts: afresh, from a checkpoint's weights
+// (init) or where a saved run stopped (resume), and with what.
+type runSetup struct {
+	resume, init string
+	model        *cpc.Model[float32] // the initial weights of a new run
+	opts         train.Options       // a new run's options
+}
+
+// settings works out the architecture and options of a new run: the
+// preset's (or init's checkpoint's) and train.Defaults() (or what the
+// checkpoint records), changed by the flags the user set. A resumed run
+// keeps its saved settings, so none of those flags may be set.
+func (s *runSetup) settings(fl *flag.FlagSet, preset string, archFlags map[string]func(*cpc.Arch), optionFlags map[string]func(*train.Options) error) error {
+	isArch := func(name string) bool { return name == "config" || archFlags[name] != nil }
+	for _, name := range setFlags(fl) {
+		switch {
+		case s.resume != "" && s.init != "":
+			return usageError{errors.New("--resume and --init exclude each other: --resume continues a run, --init starts one from a checkpoint's weights")}
+		case s.resume != "" && (isArch(name) || optionFlags[name] != nil):
+			return usageError{fmt.Errorf("--%s cannot change on --resume: the saved run's settings are kept", name)}
+		case s.init != "" && isArch(name):
+			return usageError{fmt.Errorf("--%s cannot be set with --init: the checkpoint's architecture is kept", name)}
+		}
+	}
+	if s.resume != "" {
+		return nil
+	}
+	arch, err := cpc.Preset(preset)
+	if err != nil {
+		return usageError{err}
+	}
+	s.opts = train.Defaults()
+	if s.init != "" {
+		m, meta, err := cpc.Load(s.init)
+		if err != nil {
+			return err
+		}
+		if s.opts, err = train.OptionsOf(meta); err != nil {
+			return fmt.Errorf("%s: %w", s.init, err)
+		}
+		s.model, arch = m, m.Arch
+	}
+	custom := false
+	for _, name := range setFlags(fl) {
+		if set := archFlags[name]; set != nil {
+			set(&arch)
+			custom = true
+		}
+		if set := optionFlags[name]; set != nil {
+			if err := set(&s.opts); err != nil {
+				return usageError{err}
+			}
+		}
+	}
+	if custom && !strings.HasSuffix(arch.Name, "+custom") {
+		arch.Name += "+custom"
+	}
+	if s.model == nil {
+		if s.model, err = train.NewModel(arch, s.opts.Seed); err != nil {
+			return usageError{err}
+		}
+	}
+	return nil
+}
+
+// trainer starts the run on corpus c.
+func (s *runSetup) trainer(c *data.Corpus) (*train.Trainer, error) {
+	if s.resume != "" {
+		return train.Resume(s.resume, c)
+	}
+	return train.New(s.model, s.opts, c)
+}
+
+// addArchFlags defines the flags that change a preset's architecture,
+// each with what it sets.
+func addArchFlags(fl *flag.FlagSet) map[string]func(*cpc.Arch) {
+	channels := fl.Int("channels", 0, "encoder channels C (overrides the preset)")
+	hidden := fl.Int("hidden", 0, "GRU units H (overrides the preset)")
+	predict := fl.Int("prediction-steps", 0, "future steps K (overrides the preset)")
+	return map[string]func(*cpc.Arch){
+		"channels":         func(a *cpc.Arch) { a.Channels = *channels },
+		"hidden":           func(a *cpc.Arch) { a.Hidden = *hidden },
+		"prediction-steps": func(a *cpc.Arch) { a.Predict = *predict },
 	}
 }
+
+// addOptionFlags defines the flags of train.Options, with its defaults,
+// each with what it sets.
+func addOptionFlags(fl *flag.FlagSet) map[string]func(*train.Options) error {
+	d := train.Defaults()
+	window := fl.Int("window", d.Window, "samples per training window")
+	batch := fl.Int("batch", d.Batch, "windows per batch")
+	lr := fl.Float64("lr", d.LR, "Adam learning rate")
+	negatives := fl.String("negatives", "batch", "negatives: 'batch' (every other position of the batch) or a count N sampled from the batch")
+	sampler := fl.String("sampler", "uniform", "batches: 'uniform' over utterances, 'speakers:N' (each batch from N speakers) or 'same-speaker' (speakers:1); a curriculum lists samplers with the step each ends at, the last without: 'same-speaker@2000,uniform'")
+	warmup := fl.Int("warmup", d.Warmup, "linear learning-rate warm-up steps")
+	decay := fl.Int("decay", d.Decay, "cosine decay of the learning rate after the warm-up, to 0 at this step (0: constant)")
+	clip := fl.Float64("clip", d.Clip, "clip the global gradient norm to this (0: off)")
+	seed := fl.Uint64("seed", d.Seed, "random seed: same seed and threads give identical runs")
+	return map[string]func(*train.Options) error{
+		"window": func(o *train.Options) error { o.Window = *window; return nil },
+		"batch":  func(o *train.Options) error { o.Batch = *batch; return nil },
+		"lr":     func(o *train.Options) error { o.LR = *lr; return nil },
+		"negatives": func(o *train.Options) (err error) {
+			o.Negatives, err = parseNegatives(*negatives)
+			return err
+		},
+		"sampler": func(o *train.Options) (err error) {
+			o.Speakers, o.Curriculum, err = parseSamplers(*sampler)
+			return err
+		},
+		"warmup": func(o *train.Options) error { o.Warmup = *warmup; return nil },
+		"decay":  func(o *train.Options) error { o.Decay = *decay; return nil },
+		"clip":   func(o *train.Options) error { o.Clip = *clip; return nil },
+		"seed":   func(o *train.Options) error { o.Seed = *seed; return nil },
+	}
+}
+
+// setFlags lists the flags given on the command line, in order of name.
+func setFlags(fl *flag.FlagSet) []string {
+	var names []string
+	fl.Visit(func(f *flag.Flag) { names = append(names, f.Name) })
+	return names
+}
+
+func isSet(fl *flag.FlagSet, name string) bool { return slices.Contains(setFlags(fl), name) }
 
 // parseSamplers reads a --sampler value: one sampler, or a curriculum
 // "S1@STEP1,S2@STEP2,…,S" (each sampler until the step after @, the last
@@ -271,10 +328,10 @@ func loadCorpus(dir, split string) (*data.Corpus, string, error) {
 	}
 	c, err := data.Scan(fsys, ids)
 	if err != nil {
-		return nil, "", fmt.Errorf("corpus %s: %v", where, err)
+		return nil, "", fmt.Errorf("corpus %s: %w", where, err)
 	}
 	if err := c.Load(fsys); err != nil {
-		return nil, "", fmt.Errorf("corpus %s: %v", where, err)
+		return nil, "", fmt.Errorf("corpus %s: %w", where, err)
 	}
 	return c, where, nil
 }
@@ -287,7 +344,7 @@ func openCorpus(dir string) (fs.FS, string, error) {
 	}
 	st, err := os.Stat(dir)
 	if err != nil {
-		return nil, "", fmt.Errorf("corpus: %v", err)
+		return nil, "", fmt.Errorf("corpus: %w", err)
 	}
 	if !st.IsDir() {
 		return nil, "", fmt.Errorf("corpus %s is not a directory", dir)
@@ -309,28 +366,28 @@ func readSplit(corpus fs.FS, name string) ([]string, error) {
 	fsys, file := dataFile(corpus, name)
 	ids, err := data.ReadSplit(fsys, file)
 	if err != nil {
-		return nil, fmt.Errorf("split %s: %v", name, err)
+		return nil, fmt.Errorf("split %s: %w", name, err)
 	}
 	return ids, nil
 }
 
-func printSummary(w io.Writer, t *train.Trainer, c *data.Corpus, where string, threads int) {
-	cfg := t.Opts.Config
-	hours := float64(c.Samples()) / 16000 / 3600
+func printSummary(w io.Writer, t *train.Trainer, c *data.Corpus, where string, threads int, plan train.Plan) {
+	arch, o := t.Model.Arch, t.Opts
+	hours := float64(c.Samples()) / audio.SampleRate / 3600
 	fmt.Fprintf(w, "corpus: %s: %d utterances, %d speakers, %.2f h; %d shorter than a window (%d samples) skipped\n",
-		where, len(c.Utterances), len(c.Speakers()), hours, t.Sampler.Skipped, cfg.Window)
+		where, len(c.Utterances), len(c.Speakers()), hours, t.Sampler.Skipped, o.Window)
 	neg := "batch"
-	if t.Opts.Negatives > 0 {
-		neg = strconv.Itoa(t.Opts.Negatives) + " sampled"
+	if o.Negatives > 0 {
+		neg = strconv.Itoa(o.Negatives) + " sampled"
 	}
-	if t.Opts.Speakers > 0 || len(t.Opts.Curriculum) > 0 {
-		neg += ", sampler " + samplerText(t.Opts)
+	if o.Speakers > 0 || len(o.Curriculum) > 0 {
+		neg += ", sampler " + samplerText(o)
 	}
 	nparams := 0
 	for _, p := range t.Model.Params() {
 		nparams += len(p.W)
 	}
 	fmt.Fprintf(w, "model: %s (C %d, H %d, K %d; %d frames per window; %.2fM parameters); batch %d, lr %g, negatives %s, seed %d\n",
-		cfg.Name, cfg.Channels, cfg.Hidden, cfg.Predict, cfg.Frames(cfg.Window), float64(nparams)/1e6, cfg.Batch, cfg.LR, neg, t.Opts.Seed)
-	fmt.Fprintf(w, "kernels: %s, %d threads; step %d of %d; output %s\n", asm.Path(), threads, t.Step, t.Opts.Steps, t.Opts.Out)
+		arch.Name, arch.Channels, arch.Hidden, arch.Predict, arch.Frames(o.Window), float64(nparams)/1e6, o.Batch, o.LR, neg, o.Seed)
+	fmt.Fprintf(w, "kernels: %s, %d threads; step %d of %d; output %s\n", asm.Path(), threads, t.Step, plan.Steps, plan.Out)
 }

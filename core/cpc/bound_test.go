@@ -18,8 +18,7 @@ import (
 // critic values, the positive on the diagonal.
 func nceEstimate(t *testing.T, d int, rho float64, n, trials int, rng *rand.Rand) float64 {
 	t.Helper()
-	cfg := Config{Name: "bound", Channels: d + 1, Hidden: d + 1, Predict: 1,
-		Kernels: []int{1}, Strides: []int{1}, Window: 2, Batch: n, LR: 1}
+	cfg := Arch{Name: "bound", Channels: d + 1, Hidden: d + 1, Predict: 1, Kernels: []int{1}, Strides: []int{1}}
 	m, err := New[float64](cfg, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -47,8 +46,8 @@ func nceEstimate(t *testing.T, d int, rho float64, n, trials int, rng *rand.Rand
 			}
 			pred[d], z[d] = -b, sq
 		}
-		met := newMetrics(1)
-		w.infoNCE(1, 0, nil, 1, false, &met)
+		met := NewMetrics(1)
+		w.infoNCEForward(1, 0, nil, &met)
 		met.finish()
 		sum += math.Log(float64(n)) - met.Loss
 	}

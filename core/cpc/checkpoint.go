@@ -68,7 +68,7 @@ func weights(_ int, p *nn.Param[float32]) []float32 { return p.W }
 func (m *Model[T]) Save(path string, meta map[string]string) error {
 	tensors, md, err := m.checkpoint(meta)
 	if err != nil {
-		return fmt.Errorf("save %s: %v", path, err)
+		return fmt.Errorf("save %s: %w", path, err)
 	}
 	return safetensors.WriteFile(path, tensors, md)
 }
@@ -87,7 +87,7 @@ func (m *Model[T]) checkpoint(meta map[string]string) (map[string]safetensors.Te
 	if !ok {
 		return nil, nil, fmt.Errorf("only float32 models are saved")
 	}
-	md := map[string]string{"config": m.Config.JSON(), "format": "cpc"}
+	md := map[string]string{"config": m.Arch.JSON(), "format": "cpc"}
 	maps.Copy(md, meta)
 	return Tensors(fm.Params(), "", weights), md, nil
 }
@@ -104,7 +104,7 @@ func Load(path string) (*Model[float32], map[string]string, error) {
 	}
 	m, err := fromTensors(tensors, meta)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%s: %v", path, err)
+		return nil, nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return m, meta, nil
 }
@@ -127,7 +127,7 @@ func fromTensors(tensors map[string]safetensors.Tensor, meta map[string]string) 
 	if !ok {
 		return nil, fmt.Errorf("no model config in the metadata (not a checkpoint of this program?)")
 	}
-	cfg, err := ParseConfig(js)
+	cfg, err := ParseArch(js)
 	if err != nil {
 		return nil, err
 	}

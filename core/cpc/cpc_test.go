@@ -6,31 +6,33 @@ import (
 	"testing"
 )
 
-// tinyConfig is small enough for finite differences over every parameter
+// tinyArch is small enough for finite differences over every parameter
 // and still has two conv layers, several frames and several steps k.
-func tinyConfig() Config {
-	return Config{Name: "tiny", Channels: 3, Hidden: 4, Predict: 3,
-		Kernels: []int{4, 3}, Strides: []int{2, 2}, Window: 34, Batch: 2, LR: 1e-3}
+func tinyArch() Arch {
+	return Arch{Name: "tiny", Channels: 3, Hidden: 4, Predict: 3, Kernels: []int{4, 3}, Strides: []int{2, 2}}
 }
 
-func tinyModel(t *testing.T, seed uint64, window int) (*Model[float64], []float64) {
-	cfg := tinyConfig()
-	cfg.Window = window
-	return modelOf(t, cfg, seed)
+// tinyBatch is the batch size of the tests' workspaces.
+const tinyBatch = 2
+
+func tinyModel(t *testing.T, seed uint64, window int) (*Model[float64], *Workspace[float64], []float64) {
+	return modelOf(t, tinyArch(), window, seed)
 }
 
-func modelOf(t *testing.T, cfg Config, seed uint64) (*Model[float64], []float64) {
+// modelOf returns a model of arch, a workspace for tinyBatch windows of
+// window samples and such a batch of random audio.
+func modelOf(t *testing.T, arch Arch, window int, seed uint64) (*Model[float64], *Workspace[float64], []float64) {
 	t.Helper()
-	m, err := New[float64](cfg, rand.New(rand.NewPCG(seed, 1)))
+	m, err := New[float64](arch, rand.New(rand.NewPCG(seed, 1)))
 	if err != nil {
 		t.Fatal(err)
 	}
 	rng := rand.New(rand.NewPCG(seed, 2))
-	audio := make([]float64, cfg.Batch*cfg.Window)
+	audio := make([]float64, tinyBatch*window)
 	for i := range audio {
 		audio[i] = rng.NormFloat64()
 	}
-	return m, audio
+	return m, m.NewWorkspace(tinyBatch, window), audio
 }
 
 // directInfoNCE computes the loss and accuracy from z and c of a workspace
@@ -38,7 +40,7 @@ func modelOf(t *testing.T, cfg Config, seed uint64) (*Model[float64], []float64)
 // Sampled negatives are drawn from an rng seeded like the one Step gets,
 // in the documented order (row by row, negative by negative).
 func directInfoNCE(m *Model[float64], w *Workspace[float64], neg int, rng *rand.Rand) (loss, acc float64) {
-	cfg := m.Config
+	cfg := m.Arch
 	C, H, B, T := cfg.Channels, cfg.Hidden, w.batch, w.frames
 	z := func(t, b int) []float64 { return w.z[(t*B+b)*C : (t*B+b+1)*C] }
 	c := func(t, b int) []float64 { return w.ctx[(t*B+b)*H : (t*B+b+1)*H] }
@@ -101,9 +103,8 @@ func directInfoNCE(m *Model[float64], w *Workspace[float64], neg int, rng *rand.
 func TestInfoNCEMatchesDirect(t *testing.T) {
 	for _, window := range []int{34, 200} {
 		for _, neg := range []int{0, 1, 5, 40} {
-			m, audio := tinyModel(t, 3, window)
-			w := m.NewWorkspace(m.Config.Batch, m.Config.Window)
-			met := w.Step(audio, neg, rand.New(rand.NewPCG(9, 9)), false)
+			m, w, audio := tinyModel(t, 3, window)
+			met := w.Loss(audio, neg, rand.New(rand.NewPCG(9, 9)))
 			loss, acc := directInfoNCE(m, w, neg, rand.New(rand.NewPCG(9, 9)))
 			if math.Abs(met.Loss-loss) > 1e-12 || met.Accuracy != acc {
 				t.Errorf("window %d, neg %d: loss %v acc %v, direct %v %v", window, neg, met.Loss, met.Accuracy, loss, acc)
@@ -118,24 +119,19 @@ func TestInfoNCEMatchesDirect(t *testing.T) {
 // not, with a second layer wide enough for the convolutions' fast path,
 // and with more rows per k than one block of the row-wise loss (200).
 func TestLossGradients(t *testing.T) {
-	wide := Config{Name: "wide", Channels: 16, Hidden: 5, Predict: 2,
-		Kernels: []int{4, 8}, Strides: []int{2, 4}, Window: 90, Batch: 2, LR: 1e-3}
+	wide := Arch{Name: "wide", Channels: 16, Hidden: 5, Predict: 2, Kernels: []int{4, 8}, Strides: []int{2, 4}}
 	for _, c := range []struct {
 		neg, window int
-		cfg         Config
-	}{{0, 34, tinyConfig()}, {4, 34, tinyConfig()}, {0, 40, tinyConfig()}, {0, 200, tinyConfig()}, {0, 0, wide}} {
+		arch        Arch
+	}{{0, 34, tinyArch()}, {4, 34, tinyArch()}, {0, 40, tinyArch()}, {0, 200, tinyArch()}, {0, 90, wide}} {
 		neg := c.neg
-		if c.window > 0 {
-			c.cfg.Window = c.window
+		m, w, audio := modelOf(t, c.arch, c.window, 4)
+		if fast := w.convs[len(w.convs)-1].Pairs(); fast != (c.arch.Name == "wide") {
+			t.Fatalf("%s: the top convolution's fast path is %v", c.arch.Name, fast)
 		}
-		m, audio := modelOf(t, c.cfg, 4)
-		w := m.NewWorkspace(m.Config.Batch, m.Config.Window)
-		if fast := w.convs[len(w.convs)-1].Pairs(); fast != (c.cfg.Name == "wide") {
-			t.Fatalf("%s: the top convolution's fast path is %v", c.cfg.Name, fast)
-		}
-		loss := func() float64 { return w.Step(audio, neg, rand.New(rand.NewPCG(5, 5)), false).Loss }
+		loss := func() float64 { return w.Loss(audio, neg, rand.New(rand.NewPCG(5, 5))).Loss }
 		m.ZeroGrad()
-		w.Step(audio, neg, rand.New(rand.NewPCG(5, 5)), true)
+		w.Gradients(audio, neg, rand.New(rand.NewPCG(5, 5)))
 		const eps = 1e-6
 		for _, p := range m.Params() {
 			for i := range p.W {
@@ -207,8 +203,8 @@ func TestCheckpointRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if meta["step"] != "7" || back.Config.JSON() != cfg.JSON() {
-		t.Fatalf("metadata %v, config %s", meta, back.Config.JSON())
+	if meta["step"] != "7" || back.Arch.JSON() != cfg.JSON() {
+		t.Fatalf("metadata %v, architecture %s", meta, back.Arch.JSON())
 	}
 	for i, p := range m.Params() {
 		q := back.Params()[i]
@@ -234,12 +230,11 @@ func TestStepFLOPs(t *testing.T) {
 // has collapsed; no prediction counts as correct, in either mode.
 func TestTiesAreWrong(t *testing.T) {
 	for _, neg := range []int{0, 5} {
-		m, audio := tinyModel(t, 3, 34)
+		m, w, audio := tinyModel(t, 3, 34)
 		for _, p := range m.Predictors {
 			clear(p.W.W)
 		}
-		w := m.NewWorkspace(m.Config.Batch, m.Config.Window)
-		if met := w.Step(audio, neg, rand.New(rand.NewPCG(9, 9)), false); met.Accuracy != 0 {
+		if met := w.Loss(audio, neg, rand.New(rand.NewPCG(9, 9))); met.Accuracy != 0 {
 			t.Errorf("neg %d: accuracy %v with every score equal", neg, met.Accuracy)
 		}
 	}

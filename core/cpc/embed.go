@@ -1,34 +1,79 @@
 package cpc
 
-import "github.com/gocpc/cpc/core/nn"
+import (
+	"errors"
+	"fmt"
+)
 
-// Embed runs the encoder and the GRU over one whole utterance x and returns
-// its z_t, [frames, C], and c_t, [frames, H], row-major; frame t covers
-// samples [t·Hop(), t·Hop() + ReceptiveField()). Both are nil when x is
-// shorter than ReceptiveField().
-func (m *Model[T]) Embed(x []T) (z, c []T) {
-	if m.Config.Frames(len(x)) < 1 {
-		return nil, nil
+// Layer names the features an embedding holds.
+type Layer string
+
+const (
+	Context Layer = "c" // c_t, the GRU's output: H values a frame
+	Encoded Layer = "z" // z_t, the encoder's output: C values a frame
+)
+
+// ParseLayer reads a layer's name, c or z.
+func ParseLayer(s string) (Layer, error) {
+	switch l := Layer(s); l {
+	case Context, Encoded:
+		return l, nil
+	}
+	return "", fmt.Errorf("layer %q: want c or z", s)
+}
+
+// Dim is the number of values a frame of layer l has in architecture a.
+func (a Arch) Dim(l Layer) int {
+	if l == Encoded {
+		return a.Channels
+	}
+	return a.Hidden
+}
+
+// Embedding is one utterance's features: Frames rows of Dim values,
+// row-major. Row t describes samples [t·Hop, t·Hop + Span) (Arch's
+// ReceptiveField); a pooled embedding is one row, the mean of the frames.
+type Embedding struct {
+	Layer       Layer
+	Frames, Dim int
+	Hop, Span   int
+	Data        []float32
+}
+
+// ErrTooShort is wrapped by the error of audio shorter than one frame.
+var ErrTooShort = errors.New("too short")
+
+// Embed runs the encoder and the GRU over one whole utterance x (16 kHz,
+// samples in [−1, 1)) and returns the frames of layer. Every face embeds
+// audio through here.
+func Embed(m *Model[float32], x []float32, layer Layer) (Embedding, error) {
+	a := m.Arch
+	frames := a.Frames(len(x))
+	if frames < 1 {
+		return Embedding{}, fmt.Errorf("%w: %d samples; the encoder needs at least %d", ErrTooShort, len(x), a.ReceptiveField())
 	}
 	ws := m.NewWorkspace(1, len(x))
 	ws.Encode(x)
-	return ws.Z(), ws.Context()
+	data := ws.Context()
+	if layer == Encoded {
+		data = ws.Z()
+	}
+	return Embedding{Layer: layer, Frames: frames, Dim: a.Dim(layer), Hop: a.Hop(), Span: a.ReceptiveField(), Data: data}, nil
 }
 
-// MeanRow averages the rows of dim values in x: an utterance's frames
-// pooled into one vector (x holds at least one row). The sums are kept in
-// float64 so that long utterances lose no precision.
-func MeanRow[T nn.Float](x []T, dim int) []T {
-	sum := make([]float64, dim)
-	rows := len(x) / dim
-	for r := 0; r < rows; r++ {
-		for j, v := range x[r*dim : (r+1)*dim] {
+// Mean returns the embedding pooled to one row, the mean of its frames.
+// The sums are kept in float64 so that long utterances lose no precision.
+func (e Embedding) Mean() Embedding {
+	sum := make([]float64, e.Dim)
+	for r := range e.Frames {
+		for j, v := range e.Data[r*e.Dim : (r+1)*e.Dim] {
 			sum[j] += float64(v)
 		}
 	}
-	mean := make([]T, dim)
+	mean := make([]float32, e.Dim)
 	for j, s := range sum {
-		mean[j] = T(s / float64(rows))
+		mean[j] = float32(s / float64(e.Frames))
 	}
-	return mean
+	e.Frames, e.Data = 1, mean
+	return e
 }

@@ -1,6 +1,7 @@
 package cpc
 
 import (
+	"errors"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -10,30 +11,53 @@ import (
 // c_t of a prefix ending where frame t's field ends are the first t+1
 // frames of the whole utterance's.
 func TestEmbedIsCausalAndLocal(t *testing.T) {
-	cfg, _ := Preset("small")
-	m, _ := New[float32](cfg, rand.New(rand.NewPCG(1, 1)))
+	arch, _ := Preset("small")
+	m, _ := New[float32](arch, rand.New(rand.NewPCG(1, 1)))
 	rng := rand.New(rand.NewPCG(2, 2))
 	x := make([]float32, 4000)
 	for i := range x {
 		x[i] = float32(0.3 * rng.NormFloat64())
 	}
-	z, c := m.Embed(x)
-	if len(z) != cfg.Frames(len(x))*cfg.Channels || len(c) != cfg.Frames(len(x))*cfg.Hidden {
-		t.Fatalf("%d and %d values for %d frames", len(z), len(c), cfg.Frames(len(x)))
-	}
 	const frames = 7
-	zp, cp := m.Embed(x[:(frames-1)*cfg.Hop()+cfg.ReceptiveField()])
-	if !slices.Equal(zp, z[:frames*cfg.Channels]) || !slices.Equal(cp, c[:frames*cfg.Hidden]) {
-		t.Error("the frames of a prefix differ from the whole utterance's")
+	prefix := x[:(frames-1)*arch.Hop()+arch.ReceptiveField()]
+	for _, layer := range []Layer{Context, Encoded} {
+		e, err := Embed(m, x, layer)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dim := arch.Dim(layer)
+		if e.Frames != arch.Frames(len(x)) || e.Dim != dim || len(e.Data) != e.Frames*dim ||
+			e.Hop != arch.Hop() || e.Span != arch.ReceptiveField() {
+			t.Fatalf("layer %s: %d frames of %d (%d values), hop %d, span %d for %d samples", layer, e.Frames, e.Dim, len(e.Data), e.Hop, e.Span, len(x))
+		}
+		p, err := Embed(m, prefix, layer)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Frames != frames || !slices.Equal(p.Data, e.Data[:frames*dim]) {
+			t.Errorf("layer %s: the frames of a prefix differ from the whole utterance's", layer)
+		}
 	}
-	if z, c := m.Embed(x[:cfg.ReceptiveField()-1]); z != nil || c != nil {
-		t.Error("an input shorter than one field gave frames")
+	_, err := Embed(m, x[:arch.ReceptiveField()-1], Context)
+	if !errors.Is(err, ErrTooShort) {
+		t.Errorf("an input shorter than one field gave %v, want ErrTooShort", err)
 	}
 }
 
-func TestMeanRow(t *testing.T) {
-	got := MeanRow([]float32{1, 10, 2, 20, 6, 60}, 2)
-	if !slices.Equal(got, []float32{3, 30}) {
-		t.Errorf("mean %v, want [3 30]", got)
+func TestMean(t *testing.T) {
+	e := Embedding{Frames: 3, Dim: 2, Data: []float32{1, 10, 2, 20, 6, 60}}.Mean()
+	if e.Frames != 1 || !slices.Equal(e.Data, []float32{3, 30}) {
+		t.Errorf("mean %d × %v, want 1 × [3 30]", e.Frames, e.Data)
+	}
+}
+
+func TestParseLayer(t *testing.T) {
+	for s, want := range map[string]Layer{"c": Context, "z": Encoded} {
+		if l, err := ParseLayer(s); l != want || err != nil {
+			t.Errorf("ParseLayer(%q) = %q, %v", s, l, err)
+		}
+	}
+	if _, err := ParseLayer("x"); err == nil {
+		t.Error("layer x accepted")
 	}
 }

@@ -14,7 +14,7 @@ import "github.com/gocpc/cpc/core/nn"
 //	GRU:             T·B · 3H · C  (input)  +  T·B · 3H · H  (recurrent)
 //	predictor k:     (T−k)·B · C · H    (W_kᵀ z of every candidate)
 //	InfoNCE at k:    ((T−k)·B)² · H     (scores c_t·W_kᵀz, see infonce.go)
-func (c Config) StepFLOPs(batch, samples int) float64 {
+func (c Arch) StepFLOPs(batch, samples int) float64 {
 	var f float64
 	n, in := samples, 1
 	for i, k := range c.Kernels {

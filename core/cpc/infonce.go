@@ -40,50 +40,58 @@ func newNCEScratch[T nn.Float](rows, hidden int) nceScratch[T] {
 		losses: rowLosses[T]{lse: make([]T, rows), loss: make([]float64, blocks), correct: make([]int, blocks)}}
 }
 
-// infoNCE adds step k's loss and accuracy to met and, with backward, the
-// gradient of scale·(sum of row losses) to the predictor's weights, to dz
-// and to dctx.
-func (w *Workspace[T]) infoNCE(k, neg int, rng *rand.Rand, scale float64, backward bool, met *Metrics) {
+// nceStep is what InfoNCE's forward at step k leaves for its backward: the
+// rows scored and the candidates' first row of z and their count.
+type nceStep struct{ k, rows, first, ncand int }
+
+// infoNCEForward adds step k's loss and accuracy to met. It leaves the
+// candidates' projections and the logits in the scratch, which
+// infoNCEBackward, called next if at all, reads.
+func (w *Workspace[T]) infoNCEForward(k, neg int, rng *rand.Rand, met *Metrics) nceStep {
 	t := time.Now()
-	C, H, B := w.m.Config.Channels, w.m.Config.Hidden, w.batch
-	rows := (w.frames - k) * B
-	first, ncand := k*B, rows // candidate rows of z
+	C, H, B := w.m.Arch.Channels, w.m.Arch.Hidden, w.batch
+	st := nceStep{k: k, rows: (w.frames - k) * B, first: k * B, ncand: (w.frames - k) * B}
 	if neg > 0 {
-		first, ncand = 0, w.frames*B
+		st.first, st.ncand = 0, w.frames*B
 	}
-	predictor := w.m.Predictors[k-1]
-	zc := w.z[first*C:]
-	proj := w.nce.proj[:ncand*H]
-	predictor.TransposedForward(ncand, zc, C, proj, H)
+	proj := w.nce.proj[:st.ncand*H]
+	w.m.Predictors[k-1].TransposedForward(st.ncand, w.z[st.first*C:], C, proj, H)
 	w.lap(PredictorsForward, &t)
-	s := w.nce.scores[:rows*ncand]
-	nn.Gemm(false, true, rows, ncand, H, 1, w.ctx, H, proj, H, 0, s, ncand)
+	s := w.nce.scores[:st.rows*st.ncand]
+	nn.Gemm(false, true, st.rows, st.ncand, H, 1, w.ctx, H, proj, H, 0, s, st.ncand)
 	w.lap(ScoresMatmul, &t)
-	logits, width := s, ncand
-	var cols []int32
+	logits, width, cols := s, st.ncand, []int32(nil)
 	if neg > 0 {
-		logits, width = w.gatherSampled(s, rows, ncand, k*B, neg, rng), 1+neg
-		cols = w.nce.cols[:rows*width]
+		logits, width = w.gatherSampled(s, st.rows, st.ncand, k*B, neg, rng), 1+neg
+		cols = w.nce.cols[:st.rows*width]
 	}
-	loss, correct := w.nce.losses.run(logits, cols, rows, width, backward)
-	met.add(k, loss, correct, rows)
-	if !backward {
-		w.lap(LogSumExp, &t)
-		return
-	}
-	if neg > 0 {
+	loss, correct := w.nce.losses.forward(logits, cols, st.rows, width)
+	met.add(k, loss, correct, st.rows)
+	w.lap(LogSumExp, &t)
+	return st
+}
+
+// infoNCEBackward adds the gradient of scale·(sum of step st.k's row
+// losses) to the predictor's weights, to dz and to dctx.
+func (w *Workspace[T]) infoNCEBackward(st nceStep, scale float64) {
+	t := time.Now()
+	C, H := w.m.Arch.Channels, w.m.Arch.Hidden
+	s := w.nce.scores[:st.rows*st.ncand]
+	w.nce.losses.backward()
+	if r := &w.nce.losses; r.cols != nil { // scatter the sampled logits' gradients
 		clear(s)
-		for i, c := range cols {
-			s[i/width*ncand+int(c)] += logits[i] // a row drawn twice gets both
+		for i, c := range r.cols {
+			s[i/r.width*st.ncand+int(c)] += r.logits[i] // a row drawn twice gets both
 		}
 	}
+	w.nce.losses.logits, w.nce.losses.cols = nil, nil
 	w.lap(LogSumExp, &t)
 	a := T(scale)
-	dproj := w.nce.dproj[:ncand*H]
-	nn.Gemm(false, false, rows, H, ncand, a, s, ncand, proj, H, 1, w.dctx, H)
-	nn.Gemm(true, false, ncand, H, rows, a, s, ncand, w.ctx, H, 0, dproj, H)
+	proj, dproj := w.nce.proj[:st.ncand*H], w.nce.dproj[:st.ncand*H]
+	nn.Gemm(false, false, st.rows, H, st.ncand, a, s, st.ncand, proj, H, 1, w.dctx, H)
+	nn.Gemm(true, false, st.ncand, H, st.rows, a, s, st.ncand, w.ctx, H, 0, dproj, H)
 	w.lap(InfoNCEBack, &t)
-	predictor.TransposedBackward(ncand, zc, C, dproj, H, w.dz[first*C:])
+	w.m.Predictors[st.k-1].TransposedBackward(st.ncand, w.z[st.first*C:], C, dproj, H, w.dz[st.first*C:])
 	w.lap(PredictorsBackward, &t)
 }
 
@@ -110,64 +118,88 @@ func (w *Workspace[T]) gatherSampled(s []T, rows, ncand, pos0, neg int, rng *ran
 }
 
 // rowLosses is the row-wise part of InfoNCE, on the worker pool in blocks
-// of rows: each row's log-sum-exp, loss and correctness and, with
-// backward, its gradient in place of the logits. Per-block sums are added
-// in block order, so the result does not depend on the thread count.
+// of rows: forward, each row's log-sum-exp, loss and correctness; backward,
+// each row's gradient in place of its logits. Per-block sums are added in
+// block order, so the result does not depend on the thread count.
 type rowLosses[T nn.Float] struct {
 	logits      []T
 	cols        []int32 // sampled mode: the z row behind each logit; nil: batch mode
 	rows, width int
-	backward    bool
 	lse         []T
 	loss        []float64 // per block
 	correct     []int
+	grad        rowGradients[T]
 }
 
 // lossBlock is the rows a part handles: tens of microseconds of work.
 const lossBlock = 32
 
-// run returns the summed loss and the number of correct rows of the
+func (r *rowLosses[T]) blocks() int { return (r.rows + lossBlock - 1) / lossBlock }
+
+// forward returns the summed loss and the number of correct rows of the
 // [rows, width] logits, whose positive is column 0 if sampled (cols not
-// nil), else the diagonal.
-func (r *rowLosses[T]) run(logits []T, cols []int32, rows, width int, backward bool) (loss float64, correct int) {
-	r.logits, r.cols, r.rows, r.width, r.backward = logits, cols, rows, width, backward
-	blocks := (rows + lossBlock - 1) / lossBlock
-	asm.Parallel(blocks, r)
-	r.logits, r.cols = nil, nil
-	for b := range blocks {
+// nil), else the diagonal. It keeps the logits for backward.
+func (r *rowLosses[T]) forward(logits []T, cols []int32, rows, width int) (loss float64, correct int) {
+	r.logits, r.cols, r.rows, r.width = logits, cols, rows, width
+	asm.Parallel(r.blocks(), r)
+	for b := range r.blocks() {
 		loss += r.loss[b]
 		correct += r.correct[b]
 	}
 	return loss, correct
 }
 
-// Part does block b's rows.
-func (r *rowLosses[T]) Part(b int) {
-	lo, hi, n := b*lossBlock, min((b+1)*lossBlock, r.rows), r.width
-	x, lse := r.logits[lo*n:hi*n], r.lse[lo:hi]
-	nn.LogSumExp(hi-lo, n, x, n, lse)
-	posCol := func(i int) int { // the positive's column in row i of x
-		if r.cols != nil {
-			return 0
-		}
-		return lo + i
+// backward replaces the logits of the last forward by the gradient of the
+// summed row losses: d(lse − positive)/d logits = softmax − one-hot.
+func (r *rowLosses[T]) backward() {
+	r.grad.r = r
+	asm.Parallel(r.blocks(), &r.grad)
+	r.grad.r = nil
+}
+
+// block returns block b's first and end row and its logits and
+// log-sum-exps.
+func (r *rowLosses[T]) block(b int) (lo, hi int, x, lse []T) {
+	lo, hi = b*lossBlock, min((b+1)*lossBlock, r.rows)
+	return lo, hi, r.logits[lo*r.width : hi*r.width], r.lse[lo:hi]
+}
+
+// posCol is the positive's column in row i of the logits.
+func (r *rowLosses[T]) posCol(i int) int {
+	if r.cols != nil {
+		return 0
 	}
+	return i
+}
+
+// Part does block b's rows of the forward.
+func (r *rowLosses[T]) Part(b int) {
+	lo, hi, x, lse := r.block(b)
+	n := r.width
+	nn.LogSumExp(hi-lo, n, x, n, lse)
 	var loss float64
 	correct := 0
-	for i := range hi - lo {
-		row, pos := x[i*n:(i+1)*n], posCol(i)
-		loss += float64(lse[i] - row[pos])
-		if r.wins(row, lo+i, pos) {
+	for i := lo; i < hi; i++ {
+		row, pos := x[(i-lo)*n:(i-lo+1)*n], r.posCol(i)
+		loss += float64(lse[i-lo] - row[pos])
+		if r.wins(row, i, pos) {
 			correct++
 		}
 	}
 	r.loss[b], r.correct[b] = loss, correct
-	if r.backward {
-		// d(lse − pos)/d logits = softmax − one-hot(positive).
-		nn.Softmax(hi-lo, n, x, n, lse, x, n)
-		for i := range hi - lo {
-			x[i*n+posCol(i)]--
-		}
+}
+
+// rowGradients is the backward's pass over the blocks of rowLosses r.
+type rowGradients[T nn.Float] struct{ r *rowLosses[T] }
+
+// Part does block b's rows of the backward.
+func (g *rowGradients[T]) Part(b int) {
+	r := g.r
+	lo, hi, x, lse := r.block(b)
+	n := r.width
+	nn.Softmax(hi-lo, n, x, n, lse, x, n)
+	for i := lo; i < hi; i++ {
+		x[(i-lo)*n+r.posCol(i)]--
 	}
 }
 
@@ -183,41 +215,4 @@ func (r *rowLosses[T]) wins(row []T, i, pos int) bool {
 		}
 	}
 	return true
-}
-
-// Metrics are the loss (mean cross-entropy over every prediction) and the
-// accuracy (share of predictions whose positive scored highest), overall
-// and per step k (index k−1).
-type Metrics struct {
-	Loss, Accuracy float64
-	LossK, AccK    []float64
-	counts         []int
-}
-
-func newMetrics(k int) Metrics {
-	return Metrics{LossK: make([]float64, k), AccK: make([]float64, k), counts: make([]int, k)}
-}
-
-func (m *Metrics) reset() {
-	m.Loss, m.Accuracy = 0, 0
-	clear(m.LossK)
-	clear(m.AccK)
-	clear(m.counts)
-}
-
-func (m *Metrics) add(k int, loss float64, correct, n int) {
-	m.LossK[k-1], m.AccK[k-1], m.counts[k-1] = loss, float64(correct), n
-}
-
-func (m *Metrics) finish() {
-	total := 0
-	for i, n := range m.counts {
-		m.Loss += m.LossK[i]
-		m.Accuracy += m.AccK[i]
-		total += n
-		m.LossK[i] /= float64(n)
-		m.AccK[i] /= float64(n)
-	}
-	m.Loss /= float64(total)
-	m.Accuracy /= float64(total)
 }

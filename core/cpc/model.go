@@ -12,28 +12,28 @@ import (
 // Its parameters carry the names and shapes of the equivalent PyTorch
 // modules (encoder.convs.{i}, gru, predictors.{k}).
 type Model[T nn.Float] struct {
-	Config     Config
+	Arch       Arch
 	Convs      []*nn.Conv1d[T]
 	GRU        *nn.GRU[T]
 	Predictors []*nn.Linear[T] // Predictors[k−1] predicts z_{t+k} from c_t
 	params     []*nn.Param[T]  // Params' list, made once so steps allocate nothing
 }
 
-// New returns a model initialised as PyTorch would, from rng (or all zero
+// New returns a model of architecture arch initialised as PyTorch would, from rng (or all zero
 // with a nil rng, to load weights into).
-func New[T nn.Float](cfg Config, rng *rand.Rand) (*Model[T], error) {
-	if err := cfg.Validate(); err != nil {
+func New[T nn.Float](arch Arch, rng *rand.Rand) (*Model[T], error) {
+	if err := arch.Validate(); err != nil {
 		return nil, err
 	}
-	m := &Model[T]{Config: cfg}
+	m := &Model[T]{Arch: arch}
 	in := 1
-	for i, k := range cfg.Kernels {
-		m.Convs = append(m.Convs, nn.NewConv1d[T](fmt.Sprintf("encoder.convs.%d", i), in, cfg.Channels, k, cfg.Strides[i], rng))
-		in = cfg.Channels
+	for i, k := range arch.Kernels {
+		m.Convs = append(m.Convs, nn.NewConv1d[T](fmt.Sprintf("encoder.convs.%d", i), in, arch.Channels, k, arch.Strides[i], rng))
+		in = arch.Channels
 	}
-	m.GRU = nn.NewGRU[T](cfg.Channels, cfg.Hidden, rng)
-	for k := 0; k < cfg.Predict; k++ {
-		m.Predictors = append(m.Predictors, nn.NewLinear[T](fmt.Sprintf("predictors.%d", k), cfg.Hidden, cfg.Channels, rng))
+	m.GRU = nn.NewGRU[T](arch.Channels, arch.Hidden, rng)
+	for k := 0; k < arch.Predict; k++ {
+		m.Predictors = append(m.Predictors, nn.NewLinear[T](fmt.Sprintf("predictors.%d", k), arch.Hidden, arch.Channels, rng))
 	}
 	for _, c := range m.Convs {
 		m.params = append(m.params, c.W, c.B)

@@ -48,7 +48,7 @@ type Workspace[T nn.Float] struct {
 
 // NewWorkspace returns buffers for batches of batch windows of samples each.
 func (m *Model[T]) NewWorkspace(batch, samples int) *Workspace[T] {
-	cfg := m.Config
+	cfg := m.Arch
 	w := &Workspace[T]{m: m, batch: batch, samples: samples, frames: cfg.Frames(samples)}
 	n := samples
 	for _, c := range m.Convs {
@@ -82,7 +82,7 @@ func (m *Model[T]) NewWorkspace(batch, samples int) *Workspace[T] {
 	w.ctx, w.dctx = make([]T, rows*cfg.Hidden), make([]T, rows*cfg.Hidden)
 	w.gru = m.GRU.NewCache(w.frames, batch)
 	w.nce = newNCEScratch[T](rows, cfg.Hidden)
-	w.met = newMetrics(cfg.Predict)
+	w.met = NewMetrics(cfg.Predict)
 	return w
 }
 
@@ -111,7 +111,7 @@ func (w *Workspace[T]) input(l int, audio []T) ([]T, int) {
 // workspace's length one after the other.
 func (w *Workspace[T]) Encode(audio []T) {
 	t := time.Now()
-	C, B := w.m.Config.Channels, w.batch
+	C, B := w.m.Arch.Channels, w.batch
 	if w.padded != nil {
 		p := len(w.padded) / B
 		for b := 0; b < B; b++ {
@@ -135,7 +135,7 @@ func (w *Workspace[T]) Encode(audio []T) {
 // moveTopRows copies the real rows of the top layer's output top into z
 // (time-major), or with back the rows of z into top.
 func (w *Workspace[T]) moveTopRows(z, top []T, back bool) {
-	C, B, P := w.m.Config.Channels, w.batch, w.pads[len(w.pads)-1]
+	C, B, P := w.m.Arch.Channels, w.batch, w.pads[len(w.pads)-1]
 	for b := 0; b < B; b++ {
 		for t := 0; t < w.frames; t++ {
 			zr, tr := z[(t*B+b)*C:][:C], top[(b*P+t)*C:][:C]
@@ -151,7 +151,7 @@ func (w *Workspace[T]) moveTopRows(z, top []T, back bool) {
 // encoderBackward propagates dz (consumed) down to the first layer's
 // parameters.
 func (w *Workspace[T]) encoderBackward(audio []T) {
-	C, last := w.m.Config.Channels, len(w.m.Convs)-1
+	C, last := w.m.Arch.Channels, len(w.m.Convs)-1
 	w.relu.Backward(w.z, w.dz)
 	dy := w.dacts[last]
 	clear(dy) // padding rows carry no gradient
@@ -170,35 +170,43 @@ func (w *Workspace[T]) encoderBackward(audio []T) {
 	}
 }
 
-// Step computes the InfoNCE loss of one batch (B windows, back to back in
-// audio) and, if backward is set, adds its gradient to the parameters'.
-// neg is the number of sampled negatives per prediction, or 0 for every
-// other position of the batch; rng draws them. The per-k slices of the
-// result belong to the workspace and change with the next Step.
-func (w *Workspace[T]) Step(audio []T, neg int, rng *rand.Rand, backward bool) Metrics {
-	K := w.m.Config.Predict
+// Loss returns the InfoNCE loss and accuracy of one batch (B windows, back
+// to back in audio). neg is the number of sampled negatives per
+// prediction, or 0 for every other position of the batch; rng draws them.
+// The per-k slices of the result belong to the workspace and change with
+// the next call.
+func (w *Workspace[T]) Loss(audio []T, neg int, rng *rand.Rand) Metrics {
 	w.Encode(audio)
-	met := &w.met
-	met.reset()
-	if backward {
-		clear(w.dz)
-		clear(w.dctx)
+	w.met.reset()
+	for k := 1; k <= w.m.Arch.Predict; k++ {
+		w.infoNCEForward(k, neg, rng, &w.met)
 	}
+	w.met.finish()
+	return w.met
+}
+
+// Gradients is Loss that also adds the loss's gradient to the parameters'.
+func (w *Workspace[T]) Gradients(audio []T, neg int, rng *rand.Rand) Metrics {
+	K := w.m.Arch.Predict
+	w.Encode(audio)
+	w.met.reset()
+	clear(w.dz)
+	clear(w.dctx)
 	count := 0
 	for k := 1; k <= K; k++ {
 		count += (w.frames - k) * w.batch
 	}
 	for k := 1; k <= K; k++ {
-		w.infoNCE(k, neg, rng, 1/float64(count), backward, met)
+		// The scratch holds one k at a time: each k's backward follows
+		// its forward.
+		st := w.infoNCEForward(k, neg, rng, &w.met)
+		w.infoNCEBackward(st, 1/float64(count))
 	}
-	met.finish()
-	if !backward {
-		return *met
-	}
+	w.met.finish()
 	t := time.Now()
 	w.m.GRU.Backward(w.z, w.ctx, w.dctx, w.dz, w.gru)
 	w.lap(GRUBackward, &t)
 	w.encoderBackward(audio)
 	w.lap(EncoderBackward, &t)
-	return *met
+	return w.met
 }

@@ -157,7 +157,7 @@ func ReadSplit(fsys fs.FS, name string) ([]string, error) {
 		ids = append(ids, s)
 	}
 	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("%s: %v", name, err)
+		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	return ids, nil
 }

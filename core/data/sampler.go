@@ -3,6 +3,8 @@ package data
 import (
 	"fmt"
 	"math/rand/v2"
+
+	"github.com/gocpc/cpc/core/audio"
 )
 
 // Sampler draws training windows at random positions of the utterances long
@@ -38,7 +40,7 @@ func NewSampler(c *Corpus, window, speakers int) (*Sampler, error) {
 	}
 	if len(s.eligible) == 0 {
 		return nil, fmt.Errorf("no utterance holds a window of %d samples (%.2f s); all %d are shorter",
-			window, float64(window)/16000, s.Skipped)
+			window, float64(window)/audio.SampleRate, s.Skipped)
 	}
 	s.drawn = make([]int, len(s.bySpeaker))
 	if err := s.Use(speakers); err != nil {

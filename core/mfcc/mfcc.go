@@ -30,11 +30,13 @@ import (
 	"sync"
 
 	"gonum.org/v1/gonum/dsp/fourier"
+
+	"github.com/gocpc/cpc/core/audio"
 )
 
 // The feature definition; see the package comment.
 const (
-	SampleRate  = 16000
+	SampleRate  = audio.SampleRate
 	FrameLen    = 400 // 25 ms
 	Hop         = 160 // 10 ms
 	FFTSize     = 512

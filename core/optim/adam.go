@@ -4,22 +4,44 @@
 package optim
 
 import (
+	"fmt"
 	"math"
 
 	"github.com/gocpc/cpc/asm"
 	"github.com/gocpc/cpc/core/nn"
 )
 
+// Schedule is what a run sets of Adam: the learning rate over the steps
+// and the clipping. It is saved as part of a run's options.
+type Schedule struct {
+	LR     float64 `json:"lr"`     // peak learning rate
+	Warmup int     `json:"warmup"` // steps of linear warm-up from 0 to LR; 0 for none
+	Decay  int     `json:"decay"`  // step at which a cosine decay after the warm-up reaches 0; 0 for none
+	Clip   float64 `json:"clip"`   // global gradient norm bound; 0 for none
+}
+
+// Validate reports the first setting that cannot work.
+func (s Schedule) Validate() error {
+	switch {
+	case !(s.LR > 0):
+		return fmt.Errorf("lr must be positive (got %g)", s.LR)
+	case s.Warmup < 0:
+		return fmt.Errorf("warmup must not be negative (got %d)", s.Warmup)
+	case s.Decay < 0 || s.Decay > 0 && s.Decay <= s.Warmup:
+		return fmt.Errorf("decay must be 0 (none) or a step after the warm-up's %d (got %d)", s.Warmup, s.Decay)
+	case s.Clip < 0:
+		return fmt.Errorf("clip must not be negative (got %g)", s.Clip)
+	}
+	return nil
+}
+
 // Adam keeps the moment estimates of every parameter, in the model's
 // parameter order.
 type Adam struct {
-	LR           float64 // peak learning rate
+	Schedule
 	Beta1, Beta2 float64
 	Eps          float64
-	Warmup       int     // steps of linear warm-up from 0 to LR; 0 for none
-	Decay        int     // step at which a cosine decay after the warm-up reaches 0; 0 for none
-	Clip         float64 // global gradient norm bound; 0 for none
-	Step         int     // updates done so far
+	Step         int // updates done so far
 	M, V         [][]float32
 
 	params []*nn.Param[float32]
@@ -37,9 +59,9 @@ type chunk struct{ p, lo, hi int }
 const chunkSize = 1 << 16
 
 // NewAdam returns Adam over params with the paper's β1 0.9, β2 0.999,
-// ε 1e-8.
-func NewAdam(params []*nn.Param[float32], lr float64) *Adam {
-	a := &Adam{LR: lr, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, params: params}
+// ε 1e-8, following schedule s.
+func NewAdam(params []*nn.Param[float32], s Schedule) *Adam {
+	a := &Adam{Schedule: s, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, params: params}
 	for i, p := range params {
 		a.M = append(a.M, make([]float32, len(p.W)))
 		a.V = append(a.V, make([]float32, len(p.W)))

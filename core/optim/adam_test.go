@@ -11,7 +11,7 @@ import (
 // hand from Adam's equations (Kingma & Ba, with torch's ε placement).
 func TestAdamByHand(t *testing.T) {
 	p := &nn.Param[float32]{Name: "w", Shape: []int{1}, W: []float32{1}, G: []float32{0.5}}
-	a := NewAdam([]*nn.Param[float32]{p}, 0.1)
+	a := NewAdam([]*nn.Param[float32]{p}, Schedule{LR: 0.1})
 	a.Update(a.GradNorm())
 	// m = 0.05, v = 0.00025; m̂ = 0.5, v̂ = 0.25: w = 1 − 0.1·0.5/(0.5+1e-8).
 	w1 := 1 - 0.1*0.5/(0.5+1e-8)
@@ -30,8 +30,7 @@ func TestAdamByHand(t *testing.T) {
 
 func TestClipAndWarmup(t *testing.T) {
 	p := &nn.Param[float32]{W: []float32{0, 0}, G: []float32{3, 4}}
-	a := NewAdam([]*nn.Param[float32]{p}, 1)
-	a.Clip, a.Warmup = 1, 4
+	a := NewAdam([]*nn.Param[float32]{p}, Schedule{LR: 1, Clip: 1, Warmup: 4})
 	if n := a.GradNorm(); n != 5 {
 		t.Fatalf("norm %v, want 5", n)
 	}

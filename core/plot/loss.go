@@ -7,7 +7,7 @@ import (
 	"path/filepath"
 
 	"github.com/gocpc/cpc/core/atomicfile"
-	"github.com/gocpc/cpc/core/train"
+	"github.com/gocpc/cpc/core/cpc"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -21,7 +21,7 @@ const LossFile = "loss.png"
 
 // Loss draws InfoNCE loss and accuracy against step, one above the other,
 // into dir/loss.png.
-func Loss(recs []train.Record, dir string) error {
+func Loss(recs []cpc.Metrics, dir string) error {
 	loss, acc := make(plotter.XYs, len(recs)), make(plotter.XYs, len(recs))
 	for i, r := range recs {
 		loss[i] = plotter.XY{X: float64(r.Step), Y: r.Loss}

@@ -6,12 +6,12 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/gocpc/cpc/core/train"
+	"github.com/gocpc/cpc/core/cpc"
 )
 
 func TestLossWritesAPNG(t *testing.T) {
 	dir := t.TempDir()
-	recs := []train.Record{{Step: 1, Loss: 6.8, Accuracy: 0.01}, {Step: 2, Loss: 6.1, Accuracy: 0.05}}
+	recs := []cpc.Metrics{{Step: 1, Loss: 6.8, Accuracy: 0.01}, {Step: 2, Loss: 6.1, Accuracy: 0.05}}
 	if err := Loss(recs, dir); err != nil {
 		t.Fatal(err)
 	}

@@ -106,7 +106,7 @@ func fit(x []float32, y []int32, dim, classes int, opt FitOptions, start []float
 	}
 	res, err := optimize.Minimize(p, start, settings, &optimize.LBFGS{})
 	if res == nil {
-		return nil, fmt.Errorf("L-BFGS: %v", err)
+		return nil, fmt.Errorf("L-BFGS: %w", err)
 	}
 	// A line search that can no longer make progress has met the float32
 	// precision of the objective: the location it returns is the best

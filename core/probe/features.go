@@ -1,8 +1,6 @@
 package probe
 
 import (
-	"fmt"
-
 	"github.com/gocpc/cpc/core/cpc"
 	"github.com/gocpc/cpc/core/mfcc"
 )
@@ -24,26 +22,18 @@ func MFCC() Features {
 }
 
 // ModelFeatures are a CPC model's z_t (layer "z", the encoder's output) or
-// c_t (layer "c", the GRU's). Both are placed like z_t: c_t has seen every
+// c_t (layer "c", the GRU's), as cpc.Embed places them: c_t has seen every
 // sample up to the end of z_t's field, so z_t's span is the newest it
-// holds whole.
+// holds whole. Audio shorter than one frame has no rows.
 func ModelFeatures(name string, m *cpc.Model[float32], layer string) (Features, error) {
-	cfg := m.Config
-	f := Features{Name: name, Width: cfg.ReceptiveField(), Hop: cfg.Hop()}
-	switch layer {
-	case "c":
-		f.Dim = cfg.Hidden
-	case "z":
-		f.Dim = cfg.Channels
-	default:
-		return Features{}, fmt.Errorf("layer %q: want c or z", layer)
+	l, err := cpc.ParseLayer(layer)
+	if err != nil {
+		return Features{}, err
 	}
-	f.Compute = func(x []float32) []float32 {
-		z, c := m.Embed(x)
-		if layer == "z" {
-			return z
-		}
-		return c
-	}
-	return f, nil
+	a := m.Arch
+	return Features{Name: name, Dim: a.Dim(l), Width: a.ReceptiveField(), Hop: a.Hop(),
+		Compute: func(x []float32) []float32 {
+			e, _ := cpc.Embed(m, x, l) // too short: no rows, as before
+			return e.Data
+		}}, nil
 }

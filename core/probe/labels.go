@@ -57,7 +57,7 @@ func ReadLabels(r io.Reader, name string) (*Labels, error) {
 		l.byID[id] = labelLine{labels, line}
 	}
 	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("%s: %v", name, err)
+		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	if len(l.byID) == 0 {
 		return nil, fmt.Errorf("%s: no labelled utterances", name)

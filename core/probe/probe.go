@@ -51,11 +51,11 @@ func Run(d *Dataset, f Features, opt Options) (Result, error) {
 	std.Apply(train.x)
 	phone, err := fitSelected(train.x, train.phone, train.fold, nil, f.Dim, d.Labels.Classes, opt)
 	if err != nil {
-		return Result{}, fmt.Errorf("%s: phone classifier: %v", f.Name, err)
+		return Result{}, fmt.Errorf("%s: phone classifier: %w", f.Name, err)
 	}
 	speaker, err := fitSelected(train.x, train.speaker, train.fold, train.utt, f.Dim, len(d.Speakers), opt)
 	if err != nil {
-		return Result{}, fmt.Errorf("%s: speaker classifier: %v", f.Name, err)
+		return Result{}, fmt.Errorf("%s: speaker classifier: %w", f.Name, err)
 	}
 	r := Result{Features: f.Name, Dim: f.Dim, TrainFrames: len(train.phone), TestUtterances: len(d.Test),
 		PhoneFit: phone.Fit, SpeakerFit: speaker.Fit}

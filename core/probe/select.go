@@ -79,7 +79,7 @@ func fitSelected(x []float32, y []int32, fold []int8, utt []int32, dim, classes 
 			// objective is strongly convex, so only the iterations change.
 			c, err := fit(fitX, fitY, dim, classes, fo, start)
 			if err != nil {
-				return nil, fmt.Errorf("fold %d, L2 %g: %v", k, l2, err)
+				return nil, fmt.Errorf("fold %d, L2 %g: %w", k, l2, err)
 			}
 			start = c.params()
 			correct[g] += c.correct(valX, valY)

@@ -16,7 +16,7 @@ func WriteFile(path string, tensors map[string]Tensor, metadata map[string]strin
 		return fmt.Errorf("safetensors: write %s: %w", path, err)
 	}
 	if err := atomicfile.Write(path, b); err != nil {
-		return fmt.Errorf("safetensors: write %s: %w", path, err)
+		return fmt.Errorf("safetensors: %w", err) // "write PATH: …" already
 	}
 	return nil
 }

@@ -16,29 +16,34 @@ import (
 func BenchmarkTrainBatch(b *testing.B) {
 	for _, name := range []string{"small", "paper"} {
 		b.Run(name, func(b *testing.B) {
-			cfg, _ := cpc.Preset(name)
+			arch, _ := cpc.Preset(name)
+			opts := Defaults()
 			rng := rand.New(rand.NewPCG(2, 2))
 			c := &data.Corpus{}
 			for u := range 4 {
-				a := make([]float32, 2*cfg.Window)
+				a := make([]float32, 2*opts.Window)
 				for i := range a {
 					a[i] = float32(0.1 * rng.NormFloat64())
 				}
 				c.Utterances = append(c.Utterances, data.Utterance{ID: string(rune('a' + u)), Speaker: "s", Audio: a})
 			}
-			tr, err := New(Options{Config: cfg, Seed: 1, Steps: 1, Out: b.TempDir(), SaveEvery: 1, LogEvery: 1}, c)
+			m, err := NewModel(arch, opts.Seed)
+			if err != nil {
+				b.Fatal(err)
+			}
+			tr, err := New(m, opts, c)
 			if err != nil {
 				b.Fatal(err)
 			}
 			for range 5 { // warm-up: the kernels' buffers and workers, the pools filled
-				if _, _, err := tr.TrainBatch(); err != nil {
+				if _, err := tr.TrainBatch(); err != nil {
 					b.Fatal(err)
 				}
 			}
 			tr.ResetTiming()
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, _, err := tr.TrainBatch(); err != nil {
+				if _, err := tr.TrainBatch(); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -9,7 +9,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"time"
 
 	"github.com/gocpc/cpc/core/cpc"
 )
@@ -17,56 +16,48 @@ import (
 // MetricsFile gets one JSON object per logged step.
 const MetricsFile = "metrics.jsonl"
 
-// Record is one line of metrics.jsonl: means over the steps since the
-// previous line.
-type Record struct {
-	Step        int       `json:"step"`
-	Loss        float64   `json:"loss"`
-	Accuracy    float64   `json:"accuracy"`
-	LossK       []float64 `json:"loss_k"`     // per prediction step k = 1..K
-	AccuracyK   []float64 `json:"accuracy_k"` // per prediction step k = 1..K
-	GradNorm    float64   `json:"grad_norm"`
-	LR          float64   `json:"lr"`
-	StepsPerSec float64   `json:"steps_per_sec"` // over this invocation so far
-	ElapsedSec  float64   `json:"elapsed_sec"`   // of this invocation
-}
-
+// accumulator sums the metrics of the steps of one metrics.jsonl line.
 type accumulator struct {
-	n                   int
-	loss, acc, norm, lr float64
-	lossK, accK         []float64
+	n   int
+	sum cpc.Metrics
 }
 
-func (a *accumulator) add(m cpc.Metrics, norm, lr float64) {
-	if a.lossK == nil {
-		a.lossK, a.accK = make([]float64, len(m.LossK)), make([]float64, len(m.AccK))
+func (a *accumulator) add(m cpc.Metrics) {
+	if a.n == 0 {
+		a.sum = m.Clone()
+		a.sum.Loss, a.sum.Accuracy, a.sum.GradNorm, a.sum.Seconds = 0, 0, 0, 0
+		clear(a.sum.LossK)
+		clear(a.sum.AccuracyK)
 	}
 	a.n++
-	a.loss += m.Loss
-	a.acc += m.Accuracy
-	a.norm += norm
-	a.lr = lr
+	s := &a.sum
+	s.Step, s.LR, s.StepsPerSec, s.ElapsedSec = m.Step, m.LR, m.StepsPerSec, m.ElapsedSec
+	s.Loss += m.Loss
+	s.Accuracy += m.Accuracy
+	s.GradNorm += m.GradNorm
+	s.Seconds += m.Seconds
 	for k := range m.LossK {
-		a.lossK[k] += m.LossK[k]
-		a.accK[k] += m.AccK[k]
+		s.LossK[k] += m.LossK[k]
+		s.AccuracyK[k] += m.AccuracyK[k]
 	}
 }
 
-// record returns the means so far and resets the accumulator.
-func (a *accumulator) record(step int, elapsed time.Duration, stepsThisRun int) Record {
+// mean returns the means of the steps added (the learning rate and speed
+// of the last) and starts afresh.
+func (a *accumulator) mean() cpc.Metrics {
 	n := float64(a.n)
-	r := Record{Step: step, Loss: a.loss / n, Accuracy: a.acc / n, GradNorm: a.norm / n, LR: a.lr,
-		StepsPerSec: float64(stepsThisRun) / elapsed.Seconds(), ElapsedSec: elapsed.Seconds()}
-	for k := range a.lossK {
-		r.LossK = append(r.LossK, a.lossK[k]/n)
-		r.AccuracyK = append(r.AccuracyK, a.accK[k]/n)
+	r := a.sum
+	r.Loss, r.Accuracy, r.GradNorm, r.Seconds = r.Loss/n, r.Accuracy/n, r.GradNorm/n, r.Seconds/n
+	for k := range r.LossK {
+		r.LossK[k] /= n
+		r.AccuracyK[k] /= n
 	}
 	*a = accumulator{}
 	return r
 }
 
 // readMetrics returns the records of dir's metrics file up to step.
-func readMetrics(dir string, step int) ([]Record, error) {
+func readMetrics(dir string, step int) ([]cpc.Metrics, error) {
 	path := filepath.Join(dir, MetricsFile)
 	b, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -75,13 +66,13 @@ func readMetrics(dir string, step int) ([]Record, error) {
 	if err != nil {
 		return nil, err
 	}
-	var recs []Record
+	var recs []cpc.Metrics
 	sc := bufio.NewScanner(bytes.NewReader(b))
 	sc.Buffer(nil, 1<<20)
 	for line := 1; sc.Scan(); line++ {
-		var r Record
+		var r cpc.Metrics
 		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
-			return nil, fmt.Errorf("%s:%d: %v", path, line, err)
+			return nil, fmt.Errorf("%s:%d: %w", path, line, err)
 		}
 		if r.Step <= step {
 			recs = append(recs, r)
@@ -91,7 +82,7 @@ func readMetrics(dir string, step int) ([]Record, error) {
 }
 
 // writeMetrics replaces dir's metrics file with recs.
-func writeMetrics(dir string, recs []Record) error {
+func writeMetrics(dir string, recs []cpc.Metrics) error {
 	var buf bytes.Buffer
 	for _, r := range recs {
 		b, _ := json.Marshal(r) // plain fields; NaN never gets here
@@ -100,7 +91,10 @@ func writeMetrics(dir string, recs []Record) error {
 	return os.WriteFile(filepath.Join(dir, MetricsFile), buf.Bytes(), 0o644)
 }
 
-func appendMetrics(dir string, r Record) error {
+func appendMetrics(dir string, r cpc.Metrics) error {
+	if dir == "" {
+		return nil
+	}
 	f, err := os.OpenFile(filepath.Join(dir, MetricsFile), os.O_APPEND|os.O_WRONLY|os.O_CREATE, 0o644)
 	if err != nil {
 		return err

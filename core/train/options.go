@@ -4,64 +4,70 @@ package train
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/gocpc/cpc/core/cpc"
+	"github.com/gocpc/cpc/core/optim"
 )
 
-// Options are the settings of a run. Everything but the bookkeeping fields
-// (Steps, Out, SaveEvery, LogEvery) is saved with the training state, so a
-// resumed run continues exactly as the original would have.
+// Options are how a model is trained; its architecture is cpc.Arch. They
+// are saved with the training state, so a resumed run continues exactly as
+// the original would have, and with the weights, so a checkpoint says how
+// it was made.
 type Options struct {
-	Config    cpc.Config `json:"config"`
-	Negatives int        `json:"negatives"` // sampled negatives per prediction; 0: the whole batch
-	Speakers  int        `json:"speakers"`  // speakers per batch; 0: windows uniformly over utterances
+	Window         int `json:"window"` // samples per training window
+	Batch          int `json:"batch"`  // windows per step
+	optim.Schedule     // Adam's learning rate, warm-up, decay and clipping
+	Negatives      int `json:"negatives"` // sampled negatives per prediction; 0: the whole batch
+	Speakers       int `json:"speakers"`  // speakers per batch; 0: windows uniformly over utterances
 	// Curriculum, if any, holds the samplers of the first steps, each
 	// until a step; Speakers follows the last.
 	Curriculum []SamplerPhase `json:"curriculum,omitempty"`
-	Warmup     int            `json:"warmup"` // linear warm-up steps
-	Decay      int            `json:"decay"`  // step where the cosine decay reaches 0; 0: none
-	Clip       float64        `json:"clip"`   // global gradient norm bound; 0: none
 	Seed       uint64         `json:"seed"`
-
-	Steps     int    `json:"-"` // train until this many steps are done
-	Out       string `json:"-"` // directory for checkpoints, metrics and plots
-	SaveEvery int    `json:"-"` // steps between checkpoints; 0: only at the end
-	LogEvery  int    `json:"-"` // steps averaged into one metrics line
 }
 
-// Validate reports the first setting that cannot work.
-func (o Options) Validate() error {
-	if err := o.Config.Validate(); err != nil {
-		return err
+// Defaults are the paper's: windows of 20480 samples, batch 8, Adam at a
+// constant 2e-4, negatives from the whole batch, seed 1.
+func Defaults() Options {
+	return Options{Window: 20480, Batch: 8, Schedule: optim.Schedule{LR: 2e-4}, Seed: 1}
+}
+
+// ErrOptions is wrapped by every error of a setting that cannot work.
+var ErrOptions = errors.New("training options")
+
+// Validate reports the first setting that cannot work for a model of arch.
+func (o Options) Validate(arch cpc.Arch) error {
+	bad := func(format string, v ...any) error {
+		return fmt.Errorf("%w: "+format, append([]any{ErrOptions}, v...)...)
 	}
 	switch {
+	case o.Batch < 1:
+		return bad("batch must be positive (got %d)", o.Batch)
+	case arch.Frames(o.Window) <= arch.Predict:
+		return bad("a window of %d samples gives %d frames, not more than the %d prediction steps",
+			o.Window, arch.Frames(o.Window), arch.Predict)
 	case o.Negatives < 0:
-		return fmt.Errorf("negatives must be 0 (batch) or a positive count (got %d)", o.Negatives)
-	case o.Warmup < 0:
-		return fmt.Errorf("warmup must not be negative (got %d)", o.Warmup)
-	case o.Decay < 0 || o.Decay > 0 && o.Decay <= o.Warmup:
-		return fmt.Errorf("decay must be 0 (none) or a step after the warm-up's %d (got %d)", o.Warmup, o.Decay)
-	case o.Clip < 0:
-		return fmt.Errorf("clip must not be negative (got %g)", o.Clip)
-	case o.Steps < 0:
-		return fmt.Errorf("steps must not be negative (got %d)", o.Steps)
-	case o.SaveEvery < 0:
-		return fmt.Errorf("save-every must not be negative (got %d)", o.SaveEvery)
-	case o.LogEvery < 1:
-		return fmt.Errorf("log-every must be positive (got %d)", o.LogEvery)
+		return bad("negatives must be 0 (batch) or a positive count (got %d)", o.Negatives)
+	}
+	if err := o.Schedule.Validate(); err != nil {
+		return bad("%w", err)
 	}
 	until := 0
 	for _, p := range o.Curriculum {
-		if err := checkSpeakers(p.Speakers, o.Config.Batch); err != nil {
-			return err
+		if err := checkSpeakers(p.Speakers, o.Batch); err != nil {
+			return bad("%w", err)
 		}
 		if p.Until <= until {
-			return fmt.Errorf("the sampler phases must end at increasing steps after 0 (got %d after %d)", p.Until, until)
+			return bad("the sampler phases must end at increasing steps after 0 (got %d after %d)", p.Until, until)
 		}
 		until = p.Until
 	}
-	return checkSpeakers(o.Speakers, o.Config.Batch)
+	if err := checkSpeakers(o.Speakers, o.Batch); err != nil {
+		return bad("%w", err)
+	}
+	return nil
 }
 
 func checkSpeakers(n, batch int) error {
@@ -92,7 +98,67 @@ func (o Options) SpeakersAt(step int) int {
 	return o.Speakers
 }
 
-func (o Options) json() string {
+// JSON is the options as saved.
+func (o Options) JSON() string {
 	b, _ := json.Marshal(o) // plain fields always marshal
 	return string(b)
+}
+
+// MetaKey is the checkpoint metadata key of the options a model was
+// trained with.
+const MetaKey = "training"
+
+// OptionsOf returns the options a checkpoint's metadata records it was
+// trained with; Defaults() where it records none. A checkpoint written
+// before Arch and Options were split records window, batch and lr in its
+// architecture ("config"), and they are read from there.
+func OptionsOf(meta map[string]string) (Options, error) {
+	if s, ok := meta[MetaKey]; ok {
+		return parseOptions(s)
+	}
+	o := Defaults()
+	var old legacyConfig
+	if err := json.Unmarshal([]byte(meta["config"]), &old); err == nil {
+		old.apply(&o)
+	}
+	return o, nil
+}
+
+// legacyConfig is what the architecture of an older checkpoint also held.
+type legacyConfig struct {
+	cpc.Arch
+	Window int     `json:"window"`
+	Batch  int     `json:"batch"`
+	LR     float64 `json:"lr"`
+}
+
+func (c *legacyConfig) apply(o *Options) {
+	if c.Window > 0 {
+		o.Window = c.Window
+	}
+	if c.Batch > 0 {
+		o.Batch = c.Batch
+	}
+	if c.LR > 0 {
+		o.LR = c.LR
+	}
+}
+
+// parseOptions reads options saved by JSON, or by an older version that
+// kept window, batch and lr inside an architecture under "config". A
+// setting this build does not know is an error, not silently dropped.
+func parseOptions(s string) (Options, error) {
+	var saved struct {
+		Options
+		Config *legacyConfig `json:"config"`
+	}
+	dec := json.NewDecoder(strings.NewReader(s))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&saved); err != nil {
+		return Options{}, err
+	}
+	if saved.Config != nil {
+		saved.Config.apply(&saved.Options)
+	}
+	return saved.Options, nil
 }

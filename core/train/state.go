@@ -2,17 +2,15 @@ package train
 
 import (
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"maps"
 	"math/rand/v2"
 	"path/filepath"
 	"strconv"
-	"strings"
 
 	"github.com/gocpc/cpc/core/cpc"
+	"github.com/gocpc/cpc/core/data"
 	"github.com/gocpc/cpc/core/nn"
-	"github.com/gocpc/cpc/core/optim"
 	"github.com/gocpc/cpc/core/safetensors"
 )
 
@@ -30,16 +28,25 @@ func (t *Trainer) save() error {
 	dataRNG, _ := t.dataPCG.MarshalBinary() // PCG's marshalling cannot fail
 	negRNG, _ := t.negPCG.MarshalBinary()
 	step := strconv.Itoa(t.Step)
-	meta := map[string]string{"step": step, "options": t.Opts.json(),
+	meta := map[string]string{"step": step, "options": t.Opts.JSON(),
 		"data_rng": hex.EncodeToString(dataRNG), "negatives_rng": hex.EncodeToString(negRNG)}
-	if err := safetensors.WriteFile(filepath.Join(t.Opts.Out, StateFile), tensors, meta); err != nil {
+	if err := safetensors.WriteFile(filepath.Join(t.out, StateFile), tensors, meta); err != nil {
 		return err
 	}
-	return t.Model.Save(filepath.Join(t.Opts.Out, cpc.ModelFile), map[string]string{"step": step})
+	return t.Model.Save(filepath.Join(t.out, cpc.ModelFile), t.ModelMeta())
 }
 
-// loadState restores a run saved by save from dir.
-func loadState(dir string) (*Trainer, error) {
+// ModelMeta is the metadata a checkpoint of the model gets: the step and
+// the options it was trained with.
+func (t *Trainer) ModelMeta() map[string]string {
+	return map[string]string{"step": strconv.Itoa(t.Step), MetaKey: t.Opts.JSON()}
+}
+
+// Resume continues the run saved in dir on corpus c (already loaded),
+// with the saved options. The metrics lines after the saved step are
+// dropped, so that a resumed run's metrics.jsonl reads as if it had never
+// stopped.
+func Resume(dir string, c *data.Corpus) (*Trainer, error) {
 	model, meta, err := cpc.Load(filepath.Join(dir, cpc.ModelFile))
 	if err != nil {
 		return nil, err
@@ -49,36 +56,34 @@ func loadState(dir string) (*Trainer, error) {
 	if err != nil {
 		return nil, err
 	}
-	bad := func(what string, err error) error { return fmt.Errorf("%s: %s: %v", path, what, err) }
+	bad := func(what string, err error) error { return fmt.Errorf("%s: %s: %w", path, what, err) }
 	if meta["step"] != smeta["step"] {
 		return nil, fmt.Errorf("%s is at step %s but %s at step %s: the run was stopped while saving; no consistent state to resume",
 			cpc.ModelFile, meta["step"], StateFile, smeta["step"])
 	}
-	t := &Trainer{Model: model}
-	if t.Step, err = strconv.Atoi(smeta["step"]); err != nil || t.Step < 0 {
+	step, err := strconv.Atoi(smeta["step"])
+	if err != nil || step < 0 {
 		return nil, bad("step", fmt.Errorf("%q is not a step number", smeta["step"]))
 	}
-	dec := json.NewDecoder(strings.NewReader(smeta["options"]))
-	dec.DisallowUnknownFields() // a setting this build does not know would be silently dropped
-	if err := dec.Decode(&t.Opts); err != nil {
+	opts, err := parseOptions(smeta["options"])
+	if err != nil {
 		return nil, bad("options", err)
 	}
-	if !t.Opts.Config.SameArchitecture(model.Config) {
-		return nil, fmt.Errorf("%s: options config %s does not match the model's %s", path, t.Opts.Config.JSON(), model.Config.JSON())
-	}
-	t.dataPCG, t.negPCG = &rand.PCG{}, &rand.PCG{}
-	for key, pcg := range map[string]*rand.PCG{"data_rng": t.dataPCG, "negatives_rng": t.negPCG} {
+	pcgs := []*rand.PCG{{}, {}}
+	for i, key := range []string{"data_rng", "negatives_rng"} {
 		b, err := hex.DecodeString(smeta[key])
 		if err == nil {
-			err = pcg.UnmarshalBinary(b)
+			err = pcgs[i].UnmarshalBinary(b)
 		}
 		if err != nil {
 			return nil, bad(key, err)
 		}
 	}
+	t, err := build(model, opts, step, pcgs[0], pcgs[1], c)
+	if err != nil {
+		return nil, err
+	}
 	params := model.Params()
-	t.adam = optim.NewAdam(params, t.Opts.Config.LR)
-	t.adam.Step = t.Step
 	err = cpc.SetTensors(params, ".exp_avg", tensors, func(i int, _ *nn.Param[float32]) []float32 { return t.adam.M[i] })
 	if err == nil {
 		err = cpc.SetTensors(params, ".exp_avg_sq", tensors, func(i int, _ *nn.Param[float32]) []float32 { return t.adam.V[i] })
@@ -89,5 +94,9 @@ func loadState(dir string) (*Trainer, error) {
 	if err != nil {
 		return nil, bad("optimizer state", err)
 	}
+	if t.History, err = readMetrics(dir, step); err != nil {
+		return nil, err
+	}
+	t.saved = fmt.Sprintf("the checkpoint of step %d in %s is kept", step, dir)
 	return t, nil
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/gocpc/cpc/core/cpc"
 	"github.com/gocpc/cpc/core/data"
+	"github.com/gocpc/cpc/core/optim"
 )
 
 // testCorpus is a few utterances of noisy tones per speaker, in memory.
@@ -32,27 +33,46 @@ func testCorpus(seed uint64) *data.Corpus {
 	return c
 }
 
-func testOptions(out string, steps int) Options {
-	return Options{
-		Config: cpc.Config{Name: "test", Channels: 8, Hidden: 6, Predict: 3, Kernels: []int{4, 4},
-			Strides: []int{2, 2}, Window: 400, Batch: 3, LR: 1e-2},
-		Negatives: 5, Warmup: 2, Clip: 5, Seed: 7, Steps: steps, Out: out, SaveEvery: 2, LogEvery: 1,
-	}
+func testArch() cpc.Arch {
+	return cpc.Arch{Name: "test", Channels: 8, Hidden: 6, Predict: 3, Kernels: []int{4, 4}, Strides: []int{2, 2}}
 }
 
-func runFor(t *testing.T, opts Options, resume string, c *data.Corpus) *Trainer {
+func testOptions() Options {
+	return Options{Window: 400, Batch: 3, Schedule: optim.Schedule{LR: 1e-2, Warmup: 2, Clip: 5}, Negatives: 5, Seed: 7}
+}
+
+func testPlan(out string, steps int) Plan {
+	return Plan{Steps: steps, Out: out, SaveEvery: 2, LogEvery: 1}
+}
+
+// newTrainer starts a run of testArch with opts from its seed's weights.
+func newTrainer(t *testing.T, opts Options, c *data.Corpus) *Trainer {
 	t.Helper()
-	var tr *Trainer
-	var err error
-	if resume != "" {
-		tr, err = Resume(resume, opts, c)
-	} else {
-		tr, err = New(opts, c)
-	}
+	m, err := NewModel(testArch(), opts.Seed)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := tr.Run(context.Background(), func(Progress) {}); err != nil {
+	tr, err := New(m, opts, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tr
+}
+
+// runFor runs plan on a new trainer of opts, or on the run saved in
+// resume if given.
+func runFor(t *testing.T, opts Options, plan Plan, resume string, c *data.Corpus) *Trainer {
+	t.Helper()
+	var tr *Trainer
+	if resume != "" {
+		var err error
+		if tr, err = Resume(resume, c); err != nil {
+			t.Fatal(err)
+		}
+	} else {
+		tr = newTrainer(t, opts, c)
+	}
+	if err := tr.Run(context.Background(), plan, func(cpc.Metrics) error { return nil }); err != nil {
 		t.Fatal(err)
 	}
 	return tr
@@ -69,19 +89,19 @@ func read(t *testing.T, dir, name string) []byte {
 
 // lossLines is metrics.jsonl without the timing fields, which differ run
 // to run.
-func lossLines(t *testing.T, dir string) []Record {
+func lossLines(t *testing.T, dir string) []cpc.Metrics {
 	t.Helper()
 	recs, err := readMetrics(dir, math.MaxInt)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for i := range recs {
-		recs[i].StepsPerSec, recs[i].ElapsedSec = 0, 0
+		recs[i].StepsPerSec, recs[i].ElapsedSec, recs[i].Seconds = 0, 0, 0
 	}
 	return recs
 }
 
-func sameRecords(a, b []Record) bool {
+func sameRecords(a, b []cpc.Metrics) bool {
 	if len(a) != len(b) {
 		return false
 	}
@@ -97,8 +117,8 @@ func sameRecords(a, b []Record) bool {
 func TestLossFallsAndRunsAreIdentical(t *testing.T) {
 	c := testCorpus(1)
 	a, b := t.TempDir(), t.TempDir()
-	runFor(t, testOptions(a, 30), "", c)
-	runFor(t, testOptions(b, 30), "", c)
+	runFor(t, testOptions(), testPlan(a, 30), "", c)
+	runFor(t, testOptions(), testPlan(b, 30), "", c)
 	if !bytes.Equal(read(t, a, cpc.ModelFile), read(t, b, cpc.ModelFile)) {
 		t.Fatal("two runs with one seed wrote different models")
 	}
@@ -118,14 +138,11 @@ func TestLossFallsAndRunsAreIdentical(t *testing.T) {
 func TestResumeContinuesExactly(t *testing.T) {
 	c := testCorpus(2)
 	straight, split := t.TempDir(), t.TempDir()
-	opts := func(out string, steps int) Options {
-		o := testOptions(out, steps)
-		o.Curriculum = []SamplerPhase{{Speakers: 1, Until: 7}}
-		return o
-	}
-	runFor(t, opts(straight, 12), "", c)
-	runFor(t, opts(split, 5), "", c) // saved at 2, 4 and 5
-	tr := runFor(t, opts(split, 12), split, c)
+	opts := testOptions()
+	opts.Curriculum = []SamplerPhase{{Speakers: 1, Until: 7}}
+	runFor(t, opts, testPlan(straight, 12), "", c)
+	runFor(t, opts, testPlan(split, 5), "", c) // saved at 2, 4 and 5
+	tr := runFor(t, Options{}, testPlan(split, 12), split, c)
 	if tr.Step != 12 {
 		t.Fatalf("resumed run stopped at step %d", tr.Step)
 	}
@@ -154,15 +171,12 @@ func TestCurriculumSwitchesSampler(t *testing.T) {
 			c.Utterances = append(c.Utterances, data.Utterance{ID: fmt.Sprint(s, "-1-", u), Speaker: fmt.Sprint(s), Audio: a})
 		}
 	}
-	opts := testOptions(t.TempDir(), 12)
+	opts := testOptions()
 	opts.Curriculum = []SamplerPhase{{Speakers: 1, Until: 4}}
-	tr, err := New(opts, c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w, mixed := opts.Config.Window, 0
+	tr := newTrainer(t, opts, c)
+	w, mixed := opts.Window, 0
 	for step := range 12 {
-		if _, _, err := tr.TrainBatch(); err != nil {
+		if _, err := tr.TrainBatch(); err != nil {
 			t.Fatal(err)
 		}
 		speakers := map[float32]bool{}
@@ -183,17 +197,17 @@ func TestCurriculumSwitchesSampler(t *testing.T) {
 
 func TestNaNStopsAndKeepsCheckpoint(t *testing.T) {
 	dir := t.TempDir()
-	runFor(t, testOptions(dir, 4), "", testCorpus(3))
+	runFor(t, testOptions(), testPlan(dir, 4), "", testCorpus(3))
 	good := read(t, dir, cpc.ModelFile)
 	bad := testCorpus(3)
 	for i := range bad.Utterances {
 		bad.Utterances[i].Audio[100] = float32(math.NaN())
 	}
-	tr, err := Resume(dir, testOptions(dir, 8), bad)
+	tr, err := Resume(dir, bad)
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = tr.Run(context.Background(), func(Progress) {})
+	err = tr.Run(context.Background(), testPlan(dir, 8), func(cpc.Metrics) error { return nil })
 	if err == nil || !strings.Contains(err.Error(), "step 5") || !strings.Contains(err.Error(), "step 4") {
 		t.Fatalf("error %v, want one naming step 5 and the kept checkpoint of step 4", err)
 	}
@@ -204,27 +218,25 @@ func TestNaNStopsAndKeepsCheckpoint(t *testing.T) {
 
 func TestInterruptSaves(t *testing.T) {
 	dir := t.TempDir()
-	tr, err := New(testOptions(dir, 100), testCorpus(4))
-	if err != nil {
-		t.Fatal(err)
-	}
+	tr := newTrainer(t, testOptions(), testCorpus(4))
 	ctx, cancel := context.WithCancel(context.Background())
-	err = tr.Run(ctx, func(p Progress) {
-		if p.Step == 3 {
+	err := tr.Run(ctx, testPlan(dir, 100), func(m cpc.Metrics) error {
+		if m.Step == 3 {
 			cancel()
 		}
+		return nil
 	})
 	if !errors.Is(err, ErrInterrupted) {
 		t.Fatalf("got %v, want ErrInterrupted", err)
 	}
-	if back, err := loadState(dir); err != nil || back.Step != 3 {
+	if back, err := Resume(dir, testCorpus(4)); err != nil || back.Step != 3 {
 		t.Fatalf("saved state: step %v, error %v; want step 3", back, err)
 	}
 }
 
 func TestBadCheckpointsAreRefused(t *testing.T) {
 	dir := t.TempDir()
-	runFor(t, testOptions(dir, 2), "", testCorpus(5))
+	runFor(t, testOptions(), testPlan(dir, 2), "", testCorpus(5))
 	model := read(t, dir, cpc.ModelFile)
 	cases := map[string]func(string){
 		"truncated": func(d string) {
@@ -232,7 +244,7 @@ func TestBadCheckpointsAreRefused(t *testing.T) {
 		},
 		"model and state from different steps": func(d string) {
 			other := t.TempDir()
-			runFor(t, testOptions(other, 1), "", testCorpus(5))
+			runFor(t, testOptions(), testPlan(other, 1), "", testCorpus(5))
 			os.WriteFile(filepath.Join(d, cpc.ModelFile), read(t, other, cpc.ModelFile), 0o644)
 		},
 		"missing state": func(d string) { os.Remove(filepath.Join(d, StateFile)) },
@@ -247,7 +259,7 @@ func TestBadCheckpointsAreRefused(t *testing.T) {
 			os.WriteFile(filepath.Join(d, f), read(t, dir, f), 0o644)
 		}
 		corrupt(d)
-		if _, err := Resume(d, testOptions(d, 4), testCorpus(5)); err == nil {
+		if _, err := Resume(d, testCorpus(5)); err == nil {
 			t.Errorf("%s: resumed without error", name)
 		}
 	}
@@ -256,7 +268,7 @@ func TestBadCheckpointsAreRefused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m.Config.Hidden = 7
+	m.Arch.Hidden = 7
 	p := filepath.Join(t.TempDir(), "m.safetensors")
 	if err := m.Save(p, nil); err != nil {
 		t.Fatal(err)

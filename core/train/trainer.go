@@ -1,6 +1,7 @@
 package train
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -11,28 +12,43 @@ import (
 
 	"github.com/gocpc/cpc/core/cpc"
 	"github.com/gocpc/cpc/core/data"
+	"github.com/gocpc/cpc/core/nn"
 	"github.com/gocpc/cpc/core/optim"
 )
 
 // Trainer holds a run: model, optimizer, data, generators and the step.
+// Every face trains through it: the CLI with Run, the browser with Run
+// too, a few steps at a time.
 type Trainer struct {
 	Opts    Options
 	Model   *cpc.Model[float32]
 	Step    int // updates done
 	Sampler *data.Sampler
-	History []Record // every metrics line of the run, resumed ones included
+	History []cpc.Metrics // every metrics line of the run, resumed ones included
 
 	// Plot, if set, redraws charts of History into the output directory
 	// at every checkpoint.
-	Plot func(history []Record, dir string) error
+	Plot func(history []cpc.Metrics, dir string) error
+
+	// Reduce, if set, is called once a step when the parameters'
+	// gradients (p.G of Model.Params()) are complete and before Adam
+	// applies them: the place where data-parallel replicas average their
+	// gradients (and may combine met, this replica's figures). It may
+	// change the gradients and met, nothing else: every replica must
+	// leave it with identical gradients, so that each applies the same
+	// Adam step and the weights stay identical. An error stops the step
+	// with the model unchanged.
+	Reduce func(params []*nn.Param[float32], met *cpc.Metrics) error
 
 	adam            *optim.Adam
 	dataPCG, negPCG *rand.PCG // their states are saved
 	dataRNG, negRNG *rand.Rand
 	ws              *cpc.Workspace[float32]
 	batch           []float32
+	out             string // the running plan's output directory; "" writes nothing
 	saved           string // where the newest good checkpoint is, for errors
 	timing          Timing
+	met             cpc.Metrics // the last step's
 }
 
 // Timing is where TrainBatch's time went, accumulated over steps.
@@ -58,66 +74,38 @@ func (t *Trainer) ResetTiming() {
 // state was saved first.
 var ErrInterrupted = errors.New("interrupted")
 
-// New starts a run from scratch on corpus c (already loaded).
-func New(opts Options, c *data.Corpus) (*Trainer, error) {
-	model, err := NewModel(opts)
-	if err != nil {
-		return nil, err
-	}
-	return NewFrom(opts, model, c)
+// NewModel returns the freshly initialised model of a run with seed: its
+// weights come from the first of the seed's three independent streams
+// (initial weights 1, batches 2, negatives 3).
+func NewModel(arch cpc.Arch, seed uint64) (*cpc.Model[float32], error) {
+	return cpc.New[float32](arch, rand.New(rand.NewPCG(seed, 1)))
 }
 
-// NewModel returns the freshly initialised model that New starts from.
-func NewModel(opts Options) (*cpc.Model[float32], error) {
-	if err := opts.Validate(); err != nil {
-		return nil, err
-	}
-	// Independent streams from one seed: initial weights (1), batches (2)
-	// and negatives (3).
-	return cpc.New[float32](opts.Config, rand.New(rand.NewPCG(opts.Seed, 1)))
+// New starts a run at step 0 from the weights of model (fresh, from
+// NewModel, or a checkpoint's: Adam starts afresh either way), training
+// on corpus c (already loaded) as opts say. opts are validated here.
+func New(model *cpc.Model[float32], opts Options, c *data.Corpus) (*Trainer, error) {
+	return build(model, opts, 0, rand.NewPCG(opts.Seed, 2), rand.NewPCG(opts.Seed, 3), c)
 }
 
-// NewFrom starts a run at step 0 from the weights of model (a checkpoint
-// without optimizer state: Adam starts afresh), which must have the
-// architecture of opts.Config. The model takes opts.Config, so its next
-// checkpoint records the settings it was trained with.
-func NewFrom(opts Options, model *cpc.Model[float32], c *data.Corpus) (*Trainer, error) {
-	if err := opts.Validate(); err != nil {
+// build returns a complete trainer at step with the generators' states
+// dataPCG and negPCG.
+func build(model *cpc.Model[float32], opts Options, step int, dataPCG, negPCG *rand.PCG, c *data.Corpus) (*Trainer, error) {
+	if err := opts.Validate(model.Arch); err != nil {
 		return nil, err
 	}
-	if !opts.Config.SameArchitecture(model.Config) {
-		return nil, fmt.Errorf("config %s does not fit the model's %s", opts.Config.JSON(), model.Config.JSON())
-	}
-	model.Config = opts.Config
-	t := &Trainer{Opts: opts, Model: model, dataPCG: rand.NewPCG(opts.Seed, 2), negPCG: rand.NewPCG(opts.Seed, 3)}
-	t.adam = optim.NewAdam(model.Params(), opts.Config.LR)
-	return t, t.SetCorpus(c)
-}
-
-// Resume continues the run saved in dir on corpus c. The saved options are
-// kept; only opts' bookkeeping fields (Steps, Out, SaveEvery, LogEvery)
-// apply. Metrics lines after the saved step are dropped, so the resumed
-// run's metrics.jsonl reads as if it had never stopped.
-func Resume(dir string, opts Options, c *data.Corpus) (*Trainer, error) {
-	t, err := loadState(dir)
-	if err != nil {
-		return nil, err
-	}
-	t.Opts.Steps, t.Opts.Out, t.Opts.SaveEvery, t.Opts.LogEvery = opts.Steps, opts.Out, opts.SaveEvery, opts.LogEvery
-	t.saved = fmt.Sprintf("the checkpoint of step %d in %s is kept", t.Step, dir)
-	if err := t.Opts.Validate(); err != nil {
-		return nil, err
-	}
-	if t.History, err = readMetrics(dir, t.Step); err != nil {
-		return nil, err
-	}
+	t := &Trainer{Opts: opts, Model: model, Step: step, dataPCG: dataPCG, negPCG: negPCG,
+		dataRNG: rand.New(dataPCG), negRNG: rand.New(negPCG),
+		adam:  optim.NewAdam(model.Params(), opts.Schedule),
+		ws:    model.NewWorkspace(opts.Batch, opts.Window),
+		batch: make([]float32, opts.Batch*opts.Window)}
+	t.adam.Step = step
 	return t, t.SetCorpus(c)
 }
 
 // SetCorpus makes c (already loaded) the source of the following batches.
 func (t *Trainer) SetCorpus(c *data.Corpus) error {
-	cfg := t.Opts.Config
-	s, err := data.NewSampler(c, cfg.Window, t.Opts.Speakers)
+	s, err := data.NewSampler(c, t.Opts.Window, t.Opts.Speakers)
 	if err != nil {
 		return err
 	}
@@ -127,108 +115,134 @@ func (t *Trainer) SetCorpus(c *data.Corpus) error {
 		}
 	}
 	t.Sampler = s
-	if t.ws == nil {
-		t.dataRNG, t.negRNG = rand.New(t.dataPCG), rand.New(t.negPCG)
-		t.adam.Warmup, t.adam.Decay, t.adam.Clip = t.Opts.Warmup, t.Opts.Decay, t.Opts.Clip
-		t.ws = t.Model.NewWorkspace(cfg.Batch, cfg.Window)
-		t.batch = make([]float32, cfg.Batch*cfg.Window)
+	return nil
+}
+
+// Plan is what one Run does: train until step Steps, writing into Out
+// (nothing if empty) a checkpoint every SaveEvery steps (0: only at the
+// end) and a metrics line of the means of every LogEvery steps.
+type Plan struct {
+	Steps     int
+	Out       string
+	SaveEvery int
+	LogEvery  int
+}
+
+// Validate reports the first setting that cannot work.
+func (p Plan) Validate() error {
+	switch {
+	case p.Steps < 0:
+		return fmt.Errorf("%w: steps must not be negative (got %d)", ErrOptions, p.Steps)
+	case p.SaveEvery < 0:
+		return fmt.Errorf("%w: save-every must not be negative (got %d)", ErrOptions, p.SaveEvery)
+	case p.LogEvery < 1:
+		return fmt.Errorf("%w: log-every must be positive (got %d)", ErrOptions, p.LogEvery)
 	}
 	return nil
 }
 
-// Progress is what Run reports after every step.
-type Progress struct {
-	Step, Steps    int
-	Loss, Accuracy float64 // of this step's batch
-	StepsPerSec    float64 // over this invocation
-	Elapsed        time.Duration
-}
-
-// Run trains until Opts.Steps, saving every SaveEvery steps and at the end,
-// and logging metrics every LogEvery steps. When ctx is cancelled it saves
-// and returns ErrInterrupted. A non-finite loss or gradient stops it with
-// an error before the update, and nothing is saved: the newest checkpoint
-// on disk stays the last good one.
-func (t *Trainer) Run(ctx context.Context, report func(Progress)) error {
-	if t.Opts.Out == "" {
-		return errors.New("no output directory")
-	}
-	if err := os.MkdirAll(t.Opts.Out, 0o755); err != nil {
+// Run trains as plan says, calling report with each step's metrics. When
+// ctx is cancelled it saves and returns ErrInterrupted; when report
+// returns an error, it saves and returns that error. A non-finite loss or
+// gradient stops it with an error before the update, and nothing is
+// saved: the newest checkpoint on disk stays the last good one.
+func (t *Trainer) Run(ctx context.Context, plan Plan, report func(cpc.Metrics) error) error {
+	if err := plan.Validate(); err != nil {
 		return err
 	}
-	if err := writeMetrics(t.Opts.Out, t.History); err != nil {
-		return err
+	t.out = plan.Out
+	if t.out != "" {
+		if err := os.MkdirAll(t.out, 0o755); err != nil {
+			return err
+		}
+		if err := writeMetrics(t.out, t.History); err != nil {
+			return err
+		}
 	}
 	start, first := time.Now(), t.Step
 	var acc accumulator
-	for t.Step < t.Opts.Steps {
+	for t.Step < plan.Steps {
 		if ctx.Err() != nil {
 			if err := t.checkpoint(); err != nil {
 				return err
 			}
 			return ErrInterrupted
 		}
-		met, norm, err := t.TrainBatch()
+		met, err := t.TrainBatch()
 		if err != nil {
-			return fmt.Errorf("%v: training stopped; %s", err, t.savedNote())
+			return fmt.Errorf("%w: training stopped; %s", err, t.savedNote())
 		}
-		acc.add(met, norm, t.adam.RateAt(t.Step))
-		if t.Step%t.Opts.LogEvery == 0 || t.Step == t.Opts.Steps {
-			rec := acc.record(t.Step, time.Since(start), t.Step-first)
+		el := time.Since(start)
+		met.ElapsedSec, met.StepsPerSec = el.Seconds(), float64(t.Step-first)/el.Seconds()
+		acc.add(met)
+		if t.Step%plan.LogEvery == 0 || t.Step == plan.Steps {
+			rec := acc.mean()
 			t.History = append(t.History, rec)
-			if err := appendMetrics(t.Opts.Out, rec); err != nil {
+			if err := appendMetrics(t.out, rec); err != nil {
 				return err
 			}
 		}
-		if t.Opts.SaveEvery > 0 && t.Step%t.Opts.SaveEvery == 0 && t.Step < t.Opts.Steps {
+		if plan.SaveEvery > 0 && t.Step%plan.SaveEvery == 0 && t.Step < plan.Steps {
 			if err := t.checkpoint(); err != nil {
 				return err
 			}
 		}
-		el := time.Since(start)
-		report(Progress{Step: t.Step, Steps: t.Opts.Steps, Loss: met.Loss, Accuracy: met.Accuracy,
-			StepsPerSec: float64(t.Step-first) / el.Seconds(), Elapsed: el})
+		if err := report(met); err != nil {
+			return cmp.Or(t.checkpoint(), err)
+		}
 	}
 	return t.checkpoint()
 }
 
-// TrainBatch draws a batch, computes the loss and its gradient, and applies
-// Adam: one step. It returns the batch's metrics and gradient norm. A loss
-// or gradient that is not finite is an error naming the step, and then
-// the model is left unchanged.
-func (t *Trainer) TrainBatch() (cpc.Metrics, float64, error) {
+// TrainBatch draws a batch, computes the loss and its gradients, hands
+// them to Reduce and applies Adam: one step. The per-k slices of the
+// metrics belong to the trainer and change with the next step. A loss or
+// gradient that is not finite is an error naming the step, and then the
+// model is left unchanged.
+func (t *Trainer) TrainBatch() (cpc.Metrics, error) {
 	start := time.Now()
 	if err := t.Sampler.Use(t.Opts.SpeakersAt(t.Step)); err != nil {
-		return cpc.Metrics{}, math.NaN(), err // checked for every phase by SetCorpus
+		return cpc.Metrics{}, err // checked for every phase by SetCorpus
 	}
 	t.Sampler.Fill(t.batch, t.dataRNG)
 	t.timing.Data += time.Since(start)
 	t.Model.ZeroGrad()
-	met := t.ws.Step(t.batch, t.Opts.Negatives, t.negRNG, true)
-	start = time.Now()
-	defer func() { t.timing.Optimizer += time.Since(start) }()
-	norm := math.NaN()
+	t.met = t.ws.Gradients(t.batch, t.Opts.Negatives, t.negRNG)
+	met := &t.met // a field: Reduce gets a pointer, and a local would escape
+	opt := time.Now()
+	defer func() { t.timing.Optimizer += time.Since(opt) }()
+	if t.Reduce != nil {
+		if err := t.Reduce(t.Model.Params(), met); err != nil {
+			return *met, fmt.Errorf("step %d: %w", t.Step+1, err)
+		}
+	}
+	met.GradNorm = math.NaN()
 	if finite(met.Loss) {
-		norm = t.adam.GradNorm()
+		met.GradNorm = t.adam.GradNorm()
 	}
-	if !finite(met.Loss) || !finite(norm) {
-		return met, norm, fmt.Errorf("step %d: loss %v, gradient norm %v", t.Step+1, met.Loss, norm)
+	if !finite(met.Loss) || !finite(met.GradNorm) {
+		return *met, fmt.Errorf("step %d: loss %v, gradient norm %v", t.Step+1, met.Loss, met.GradNorm)
 	}
-	t.adam.Update(norm)
+	t.adam.Update(met.GradNorm)
 	t.Step++
-	return met, norm, nil
+	met.Step, met.LR, met.Seconds = t.Step, t.adam.RateAt(t.Step), time.Since(start).Seconds()
+	return *met, nil
 }
 
-// checkpoint saves the state and redraws the plots.
+// checkpoint saves the state and redraws the plots, if the plan has an
+// output directory.
 func (t *Trainer) checkpoint() error {
+	if t.out == "" {
+		return nil
+	}
 	if err := t.save(); err != nil {
 		return err
 	}
-	t.saved = fmt.Sprintf("the checkpoint of step %d in %s is kept", t.Step, t.Opts.Out)
+	t.saved = fmt.Sprintf("the checkpoint of step %d in %s is kept", t.Step, t.out)
 	if t.Plot == nil {
 		return nil
 	}
-	return t.Plot(t.History, t.Opts.Out)
+	return t.Plot(t.History, t.out)
 }
 
 func (t *Trainer) savedNote() string {

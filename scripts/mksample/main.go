@@ -21,10 +21,12 @@ import (
 	"sort"
 	"strings"
 	"unicode"
+
+	"github.com/gocpc/cpc/core/audio"
 )
 
 const (
-	outRate   = 16000
+	outRate   = audio.SampleRate
 	frameLen  = 160             // one label per 160 samples (the encoder's stride)
 	minLen    = outRate * 8 / 5 // 1.6 s: a 20480-sample training window always fits
 	chapter   = 1

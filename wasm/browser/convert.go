@@ -8,6 +8,9 @@ import (
 	"math"
 	"syscall/js"
 	"unsafe"
+
+	"github.com/gocpc/cpc/core/cpc"
+	"github.com/gocpc/cpc/core/session"
 )
 
 // Conversions between JavaScript values and Go's. Typed arrays are copied
@@ -122,8 +125,8 @@ func goInt(v js.Value, what string) (int, error) {
 }
 
 // goSettings reads {config, window, batch, lr, seed}, every field optional.
-func goSettings(v js.Value, what string) (settings, error) {
-	var s settings
+func goSettings(v js.Value, what string) (session.Settings, error) {
+	var s session.Settings
 	if v.IsUndefined() || v.IsNull() {
 		return s, nil
 	}
@@ -164,11 +167,11 @@ func jsArray(x []float64) []any {
 	return a
 }
 
-func (m *stepMetrics) js() any {
+func jsMetrics(m *cpc.Metrics) any {
 	if m == nil {
 		return nil
 	}
 	return map[string]any{"step": m.Step, "loss": m.Loss, "accuracy": m.Accuracy,
-		"lossK": jsArray(m.LossK), "accuracyK": jsArray(m.AccK), "gradNorm": m.GradNorm,
+		"lossK": jsArray(m.LossK), "accuracyK": jsArray(m.AccuracyK), "gradNorm": m.GradNorm,
 		"stepsPerSec": m.StepsPerSec, "seconds": m.Seconds}
 }

@@ -31,6 +31,7 @@ import (
 	"github.com/gocpc/cpc/core/audio"
 	"github.com/gocpc/cpc/core/cpc"
 	"github.com/gocpc/cpc/core/pca"
+	"github.com/gocpc/cpc/core/session"
 )
 
 // maxDecode bounds a decoded file to 10 minutes at 16 kHz (38 MB), far
@@ -38,14 +39,14 @@ import (
 const maxDecode = 10 * 60 * audio.SampleRate
 
 func main() {
-	js.Global().Set("cpc", api(&session{}))
+	js.Global().Set("cpc", api(&session.Session{}))
 	select {} // the functions run on calls from JavaScript
 }
 
 // method is one API function: arguments in, a value for JavaScript out.
 type method func(args []js.Value) (any, error)
 
-func api(se *session) js.Value {
+func api(se *session.Session) js.Value {
 	methods := map[string]method{
 		"kernel": func([]js.Value) (any, error) { return asm.Path(), nil },
 		"decode": func(a []js.Value) (any, error) {
@@ -63,32 +64,32 @@ func api(se *session) js.Value {
 		"add": func(a []js.Value) (any, error) {
 			r := &args{vals: a}
 			id, speaker, x := take(r, "id", goString), take(r, "speaker", goString), take(r, "samples", goFloats)
-			return nil, r.then(func() error { return se.add(id, speaker, x) })
+			return nil, r.then(func() error { return se.Add(id, speaker, x) })
 		},
 		"setSpeaker": func(a []js.Value) (any, error) {
 			r := &args{vals: a}
 			id, speaker := take(r, "id", goString), take(r, "speaker", goString)
-			return nil, r.then(func() error { return se.setSpeaker(id, speaker) })
+			return nil, r.then(func() error { return se.SetSpeaker(id, speaker) })
 		},
 		"remove": func(a []js.Value) (any, error) {
 			r := &args{vals: a}
 			id := take(r, "id", goString)
-			return nil, r.then(func() error { return se.remove(id) })
+			return nil, r.then(func() error { return se.Remove(id) })
 		},
 		"newModel": func(a []js.Value) (any, error) {
 			r := &args{vals: a}
 			s := take(r, "settings", goSettings)
-			return se.info(r.then(func() error { return se.newModel(s) }))
+			return info(se, r.then(func() error { return se.NewModel(s) }))
 		},
 		"loadModel": func(a []js.Value) (any, error) {
 			r := &args{vals: a}
 			b, s := take(r, "bytes", goBytes), take(r, "settings", goSettings)
-			return se.info(r.then(func() error { return se.loadModel(b, s) }))
+			return info(se, r.then(func() error { return se.LoadModel(b, s) }))
 		},
 		"configure": func(a []js.Value) (any, error) {
 			r := &args{vals: a}
 			s := take(r, "settings", goSettings)
-			return se.info(r.then(func() error { return se.configure(s) }))
+			return info(se, r.then(func() error { return se.Configure(s) }))
 		},
 		"train": func(a []js.Value) (any, error) {
 			r := &args{vals: a}
@@ -96,26 +97,25 @@ func api(se *session) js.Value {
 			if r.err != nil {
 				return nil, r.err
 			}
-			met, err := se.train(n, func(m stepMetrics) bool {
-				more := onStep.IsUndefined() || onStep.Invoke(m.js()).Truthy()
+			met, err := se.Train(n, func(m cpc.Metrics) bool {
+				more := onStep.IsUndefined() || onStep.Invoke(jsMetrics(&m)).Truthy()
 				yield()
 				return more
 			})
-			return met.js(), err
+			return jsMetrics(met), err
 		},
-		"metrics": func([]js.Value) (any, error) { return se.last.js(), nil },
+		"metrics": func([]js.Value) (any, error) { return jsMetrics(se.Last()), nil },
 		"embed": func(a []js.Value) (any, error) {
 			r := &args{vals: a}
 			x := take(r, "samples", goFloats)
 			if r.err != nil {
 				return nil, r.err
 			}
-			c, err := se.embed(x)
+			e, err := se.Embed(x)
 			if err != nil {
 				return nil, err
 			}
-			dim := se.model.Config.Hidden
-			return map[string]any{"frames": len(c) / dim, "dim": dim, "data": jsFloats(c), "mean": jsFloats(cpc.MeanRow(c, dim))}, nil
+			return map[string]any{"frames": e.Frames, "dim": e.Dim, "data": jsFloats(e.Data), "mean": jsFloats(e.Mean().Data)}, nil
 		},
 		"embedMeans": func(a []js.Value) (any, error) {
 			r := &args{vals: a}
@@ -123,11 +123,12 @@ func api(se *session) js.Value {
 			if r.err != nil {
 				return nil, r.err
 			}
-			means, err := se.embedMeans(ids, maxSamples)
+			means, err := se.EmbedMeans(ids, maxSamples)
 			if err != nil {
 				return nil, err
 			}
-			return map[string]any{"dim": se.model.Config.Hidden, "data": jsFloats(means)}, nil
+			m, _ := se.Model()
+			return map[string]any{"dim": m.Arch.Hidden, "data": jsFloats(means)}, nil
 		},
 		"pca": func(a []js.Value) (any, error) {
 			r := &args{vals: a}
@@ -141,7 +142,7 @@ func api(se *session) js.Value {
 			return jsFloats(pca.Project(x, rows, dim, 2)), nil
 		},
 		"exportModel": func([]js.Value) (any, error) {
-			b, err := se.export()
+			b, err := se.Export()
 			if err != nil {
 				return nil, err
 			}
@@ -155,17 +156,23 @@ func api(se *session) js.Value {
 	return obj
 }
 
-// info describes the model after a call that changed it.
-func (se *session) info(err error) (any, error) {
+// info describes the model after a call that changed it: the
+// architecture's fields with the window, batch and learning rate beside
+// them under "config", the step and the parameter count.
+func info(se *session.Session, err error) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	m, opts := se.Model()
 	n := 0
-	for _, p := range se.model.Params() {
+	for _, p := range m.Params() {
 		n += len(p.W)
 	}
-	config := js.Global().Get("JSON").Call("parse", se.opts.Config.JSON())
-	return map[string]any{"config": config, "step": se.steps(), "parameters": n}, nil
+	config := js.Global().Get("JSON").Call("parse", m.Arch.JSON())
+	config.Set("window", opts.Window)
+	config.Set("batch", opts.Batch)
+	config.Set("lr", opts.LR)
+	return map[string]any{"config": config, "step": se.Steps(), "parameters": n}, nil
 }
 
 // promise exposes m as a function returning a Promise. m runs on its own

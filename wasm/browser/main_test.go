@@ -4,6 +4,7 @@ package main
 
 import (
 	"errors"
+	"math"
 	"slices"
 	"strings"
 	"syscall/js"
@@ -12,6 +13,7 @@ import (
 	"github.com/gocpc/cpc/asm"
 	"github.com/gocpc/cpc/core/audio"
 	"github.com/gocpc/cpc/core/cpc"
+	"github.com/gocpc/cpc/core/session"
 )
 
 // call calls the API function name as JavaScript would and waits for its
@@ -48,13 +50,22 @@ func must(t *testing.T, obj js.Value, name string, args ...any) js.Value {
 
 func object(kv map[string]any) js.Value { return js.ValueOf(kv) }
 
+// tone is n samples of a sine of freq radians a sample.
+func tone(n int, freq float64) []float32 {
+	x := make([]float32, n)
+	for i := range x {
+		x[i] = float32(0.4 * math.Sin(float64(i)*freq))
+	}
+	return x
+}
+
 func TestAPI(t *testing.T) {
-	obj := api(&session{})
+	obj := api(&session.Session{})
 	if k := must(t, obj, "kernel").String(); k != asm.Path() || k == "" {
 		t.Errorf("kernel %q, the path in use is %q", k, asm.Path())
 	}
 
-	x := tone(3000, 0.05, 1)
+	x := tone(3000, 0.05)
 	wav := audio.EncodeWAV16(x, audio.SampleRate)
 	decoded := must(t, obj, "decode", jsBytes(wav), "a.wav")
 	want, _ := audio.Decode("a.wav", wav)
@@ -62,7 +73,7 @@ func TestAPI(t *testing.T) {
 		t.Fatal("decode differs from audio.Decode")
 	}
 	for i, id := range []string{"a-1-0", "a-1-1", "b-1-0"} {
-		must(t, obj, "add", id, id[:1], jsFloats(tone(3000+500*i, 0.02*float64(i+1), uint64(i))))
+		must(t, obj, "add", id, id[:1], jsFloats(tone(3000+500*i, 0.02*float64(i+1))))
 	}
 
 	info := must(t, obj, "newModel", object(map[string]any{"window": 2400, "batch": 2, "lr": 1e-3}))
@@ -117,7 +128,7 @@ func TestAPI(t *testing.T) {
 }
 
 func TestAPIArguments(t *testing.T) {
-	obj := api(&session{})
+	obj := api(&session.Session{})
 	for _, c := range []struct {
 		name string
 		args []any

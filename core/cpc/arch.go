@@ -1,0 +1,120 @@
+// Package cpc is the Contrastive Predictive Coding model of van den Oord et
+// al. (2018): a strided convolutional encoder, a GRU context network and K
+// linear predictors trained with the InfoNCE loss.
+package cpc
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+)
+
+// Arch is a model's architecture: what its weights' shapes depend on. It
+// travels as JSON in every checkpoint (the metadata key "config"). How a
+// model is trained (window, batch, optimizer) is package train's Options.
+type Arch struct {
+	Name     string `json:"name"`
+	Channels int    `json:"channels"`         // C: encoder width, size of z_t
+	Hidden   int    `json:"hidden"`           // H: GRU width, size of c_t
+	Predict  int    `json:"prediction_steps"` // K: futures z_{t+1..t+K}
+	Kernels  []int  `json:"kernels"`          // encoder conv kernel sizes
+	Strides  []int  `json:"strides"`          // encoder conv strides
+}
+
+// ErrArch is wrapped by every error of an architecture that cannot work.
+var ErrArch = errors.New("architecture")
+
+// The encoder of the paper: five convolutions, 160 samples per z_t.
+var (
+	paperKernels = []int{10, 8, 4, 4, 4}
+	paperStrides = []int{5, 4, 2, 2, 2}
+)
+
+// Preset returns a named architecture: "paper" (the paper's sizes) or
+// "small" (the same with C = H = 128, for the browser and the edge).
+func Preset(name string) (Arch, error) {
+	a := Arch{Name: name, Channels: 512, Hidden: 256, Predict: 12,
+		Kernels: slices.Clone(paperKernels), Strides: slices.Clone(paperStrides)}
+	switch name {
+	case "paper":
+	case "small":
+		a.Channels, a.Hidden = 128, 128
+	default:
+		return Arch{}, fmt.Errorf("%w: unknown config %q (want paper or small)", ErrArch, name)
+	}
+	return a, nil
+}
+
+// Hop is the number of samples between successive z_t.
+func (a Arch) Hop() int {
+	h := 1
+	for _, s := range a.Strides {
+		h *= s
+	}
+	return h
+}
+
+// Frames is the number of z_t the encoder makes from n samples.
+func (a Arch) Frames(n int) int {
+	for i, k := range a.Kernels {
+		if n < k {
+			return 0
+		}
+		n = (n-k)/a.Strides[i] + 1
+	}
+	return n
+}
+
+// ReceptiveField is the number of samples one z_t sees. This is the one
+// statement of the frame↔sample mapping: frame t, z_t and the newest input
+// of c_t, covers samples [t·Hop(), t·Hop() + ReceptiveField()).
+func (a Arch) ReceptiveField() int {
+	n := 1
+	for i := len(a.Kernels) - 1; i >= 0; i-- {
+		n = (n-1)*a.Strides[i] + a.Kernels[i]
+	}
+	return n
+}
+
+// Validate reports the first setting that cannot work.
+func (a Arch) Validate() error {
+	bad := func(format string, v ...any) error {
+		return fmt.Errorf("%w: "+format, append([]any{ErrArch}, v...)...)
+	}
+	switch {
+	case a.Channels < 1 || a.Hidden < 1:
+		return bad("channels and hidden must be positive (got %d, %d)", a.Channels, a.Hidden)
+	case a.Predict < 1:
+		return bad("prediction_steps must be positive (got %d)", a.Predict)
+	case len(a.Kernels) == 0 || len(a.Kernels) != len(a.Strides):
+		return bad("need as many kernels as strides (got %v and %v)", a.Kernels, a.Strides)
+	case slices.Min(a.Kernels) < 1 || slices.Min(a.Strides) < 1:
+		return bad("kernels and strides must be positive (got %v and %v)", a.Kernels, a.Strides)
+	}
+	return nil
+}
+
+// Equal reports whether weights of a fit a model of b.
+func (a Arch) Equal(b Arch) bool {
+	return a.Channels == b.Channels && a.Hidden == b.Hidden && a.Predict == b.Predict &&
+		slices.Equal(a.Kernels, b.Kernels) && slices.Equal(a.Strides, b.Strides)
+}
+
+// JSON is the architecture as stored in a checkpoint.
+func (a Arch) JSON() string {
+	b, _ := json.Marshal(a) // a struct of plain fields always marshals
+	return string(b)
+}
+
+// ParseArch reads an architecture stored by JSON and validates it. The
+// training fields that checkpoints before the split of Arch from
+// train.Options stored beside it (window, batch, lr) are ignored here;
+// train.OptionsOf reads them.
+func ParseArch(s string) (Arch, error) {
+	var a Arch
+	if err := json.Unmarshal([]byte(s), &a); err != nil {
+		return Arch{}, fmt.Errorf("%w: %w", ErrArch, err)
+	}
+	return a, a.Validate()
+}
