@@ -14,7 +14,8 @@
 // them, and the model code runs its float64 gradient checks on them.
 //
 // Sgemm packs op(A) and op(B) into panels and runs a register-blocked
-// microkernel over them (sgemm_packed.go). Large products are split over
+// microkernel over them (sgemm_packed.go), on every path: the generic
+// path's microkernel is written in Go. Large products are split over
 // GOMAXPROCS threads (workers.go) by blocks of C, never along k, so every element
 // of C is computed the same way whatever the number of threads: results
 // are bit-identical run to run and across thread counts.

@@ -1,8 +1,10 @@
 package asm
 
-// gemmRef is the plain triple loop behind the pure-Go kernels, written once
-// for both precisions. With transB the inner loop is a dot product over
-// contiguous rows of B; otherwise an axpy over contiguous rows of B.
+// gemmRef is the plain triple loop behind Dgemm, written once for both
+// precisions: in float32 it was the generic path's Sgemm, and
+// BenchmarkSgemmGeneric times that path against it. With transB the
+// inner loop is a dot product over contiguous rows of B; otherwise an
+// axpy over contiguous rows of B.
 func gemmRef[T float32 | float64](transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
 	opA := func(i, p int) T {
 		if transA {

@@ -1,5 +1,3 @@
-//go:build !noasm && (amd64 || arm64 || (js && wasmsimd))
-
 package asm
 
 import (

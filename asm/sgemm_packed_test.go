@@ -1,11 +1,10 @@
-//go:build !noasm && (amd64 || arm64 || (js && wasmsimd))
-
 package asm
 
 import (
 	"math"
 	"math/rand/v2"
 	"runtime"
+	"slices"
 	"sync"
 	"testing"
 )
@@ -71,6 +70,47 @@ func sameBits(t *testing.T, got, want []float32) {
 		if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
 			t.Errorf("C[%d] = %v, one thread gave %v", i, got[i], want[i])
 			return
+		}
+	}
+}
+
+// TestSgemmKernel4x2Go checks the Go microkernel against the microKernel
+// contract to the bit: each sum taken in p order, then alpha·sum +
+// beta·C, C not read when beta is 0 (it starts as NaN), nothing written
+// outside the tile. The reference is written as the kernel's sums are,
+// s + a·b, so that both are fused into FMAs or neither.
+func TestSgemmKernel4x2Go(t *testing.T) {
+	const mr, nr, ldc = 4, 2, 5
+	rng := rand.New(rand.NewPCG(4, 2))
+	for _, k := range []int{1, 2, 3, 8, 37} {
+		for _, beta := range []float32{0, -0.5} {
+			a, b := randMatrix(rng, k, mr, mr), randMatrix(rng, k, nr, nr)
+			buf, c := guarded(mr, nr, ldc)
+			for i := range mr {
+				for j := range nr {
+					c[i*ldc+j] = float32(math.NaN())
+					if beta != 0 {
+						c[i*ldc+j] = 2*rng.Float32() - 1
+					}
+				}
+			}
+			want := slices.Clone(c)
+			for i := range mr {
+				for j := range nr {
+					var s float32
+					for p := range k {
+						s = s + a[p*mr+i]*b[p*nr+j]
+					}
+					s *= 1.5
+					if beta != 0 {
+						s += beta * want[i*ldc+j]
+					}
+					want[i*ldc+j] = s
+				}
+			}
+			sgemmKernel4x2Go(k, &a[0], &b[0], &c[0], ldc, 1.5, beta)
+			checkGuards(t, buf, mr, nr, ldc)
+			sameBits(t, c, want)
 		}
 	}
 }
