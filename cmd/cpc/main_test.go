@@ -163,7 +163,11 @@ func TestTrainEmbedAndPyTorch(t *testing.T) {
 	if err != nil {
 		t.Fatalf("PyTorch printed %q", o)
 	}
-	ourLoss := m.NewWorkspace(2, window).Loss(batch, 0, nil).Loss
+	met, err := m.NewWorkspace(2, window).Loss(batch, 0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ourLoss := met.Loss
 	if math.Abs(ourLoss-torchLoss) > 1e-4 {
 		t.Fatalf("InfoNCE loss %v, PyTorch %v", ourLoss, torchLoss)
 	}

@@ -104,7 +104,7 @@ func TestInfoNCEMatchesDirect(t *testing.T) {
 	for _, window := range []int{34, 200} {
 		for _, neg := range []int{0, 1, 5, 40} {
 			m, w, audio := tinyModel(t, 3, window)
-			met := w.Loss(audio, neg, rand.New(rand.NewPCG(9, 9)))
+			met, _ := w.Loss(audio, neg, rand.New(rand.NewPCG(9, 9))) // one process: no error
 			loss, acc := directInfoNCE(m, w, neg, rand.New(rand.NewPCG(9, 9)))
 			if math.Abs(met.Loss-loss) > 1e-12 || met.Accuracy != acc {
 				t.Errorf("window %d, neg %d: loss %v acc %v, direct %v %v", window, neg, met.Loss, met.Accuracy, loss, acc)
@@ -129,7 +129,10 @@ func TestLossGradients(t *testing.T) {
 		if fast := w.convs[len(w.convs)-1].Pairs(); fast != (c.arch.Name == "wide") {
 			t.Fatalf("%s: the top convolution's fast path is %v", c.arch.Name, fast)
 		}
-		loss := func() float64 { return w.Loss(audio, neg, rand.New(rand.NewPCG(5, 5))).Loss }
+		loss := func() float64 {
+			met, _ := w.Loss(audio, neg, rand.New(rand.NewPCG(5, 5)))
+			return met.Loss
+		}
 		m.ZeroGrad()
 		w.Gradients(audio, neg, rand.New(rand.NewPCG(5, 5)))
 		const eps = 1e-6
@@ -234,7 +237,7 @@ func TestTiesAreWrong(t *testing.T) {
 		for _, p := range m.Predictors {
 			clear(p.W.W)
 		}
-		if met := w.Loss(audio, neg, rand.New(rand.NewPCG(9, 9))); met.Accuracy != 0 {
+		if met, _ := w.Loss(audio, neg, rand.New(rand.NewPCG(9, 9))); met.Accuracy != 0 {
 			t.Errorf("neg %d: accuracy %v with every score equal", neg, met.Accuracy)
 		}
 	}

@@ -33,36 +33,52 @@ type nceScratch[T nn.Float] struct {
 	losses rowLosses[T]
 }
 
-func newNCEScratch[T nn.Float](rows, hidden int) nceScratch[T] {
+// newNCEScratch returns scratch for rows predictions scored against up
+// to cands candidates; the positive of prediction row i is candidate
+// positive(i) (see batchLayout).
+func newNCEScratch[T nn.Float](rows, cands, hidden int, layout batchLayout) nceScratch[T] {
 	blocks := (rows + lossBlock - 1) / lossBlock
-	return nceScratch[T]{scores: make([]T, rows*rows),
-		proj: make([]T, rows*hidden), dproj: make([]T, rows*hidden),
-		losses: rowLosses[T]{lse: make([]T, rows), loss: make([]float64, blocks), correct: make([]int, blocks)}}
+	return nceScratch[T]{scores: make([]T, rows*cands),
+		proj: make([]T, cands*hidden), dproj: make([]T, cands*hidden),
+		losses: rowLosses[T]{lse: make([]T, rows), loss: make([]float64, blocks), correct: make([]int, blocks), layout: layout}}
 }
 
+// batchLayout places a replica's windows in the global batch: the local
+// batch's window b is window off + b of the global one. Time-major rows
+// of local and global arrays then map as row t·local + b ↔ t·global +
+// off + b. One process alone has local = global and off = 0: every row
+// maps to itself.
+type batchLayout struct{ local, global, off int }
+
+// globalRow is the global row of local row i.
+func (l batchLayout) globalRow(i int) int { return i/l.local*l.global + l.off + i%l.local }
+
 // nceStep is what InfoNCE's forward at step k leaves for its backward: the
-// rows scored and the candidates' first row of z and their count.
+// rows scored and the candidates' first row of the global z and their
+// count.
 type nceStep struct{ k, rows, first, ncand int }
 
-// infoNCEForward adds step k's loss and accuracy to met. It leaves the
-// candidates' projections and the logits in the scratch, which
-// infoNCEBackward, called next if at all, reads.
+// infoNCEForward adds step k's loss sum and correct count to met. The
+// predictions are this replica's rows; the candidates, every row of the
+// global batch's z (zg). It leaves the candidates' projections and the
+// logits in the scratch, which infoNCEBackward, called next if at all,
+// reads.
 func (w *Workspace[T]) infoNCEForward(k, neg int, rng *rand.Rand, met *Metrics) nceStep {
 	t := time.Now()
-	C, H, B := w.m.Arch.Channels, w.m.Arch.Hidden, w.batch
-	st := nceStep{k: k, rows: (w.frames - k) * B, first: k * B, ncand: (w.frames - k) * B}
+	C, H, B, G := w.m.Arch.Channels, w.m.Arch.Hidden, w.batch, w.layout.global
+	st := nceStep{k: k, rows: (w.frames - k) * B, first: k * G, ncand: (w.frames - k) * G}
 	if neg > 0 {
-		st.first, st.ncand = 0, w.frames*B
+		st.first, st.ncand = 0, w.frames*G
 	}
 	proj := w.nce.proj[:st.ncand*H]
-	w.m.Predictors[k-1].TransposedForward(st.ncand, w.z[st.first*C:], C, proj, H)
+	w.m.Predictors[k-1].TransposedForward(st.ncand, w.zg[st.first*C:], C, proj, H)
 	w.lap(PredictorsForward, &t)
 	s := w.nce.scores[:st.rows*st.ncand]
 	nn.Gemm(false, true, st.rows, st.ncand, H, 1, w.ctx, H, proj, H, 0, s, st.ncand)
 	w.lap(ScoresMatmul, &t)
 	logits, width, cols := s, st.ncand, []int32(nil)
 	if neg > 0 {
-		logits, width = w.gatherSampled(s, st.rows, st.ncand, k*B, neg, rng), 1+neg
+		logits, width = w.gatherSampled(s, st.rows, st.ncand, k*G, neg, rng), 1+neg
 		cols = w.nce.cols[:st.rows*width]
 	}
 	loss, correct := w.nce.losses.forward(logits, cols, st.rows, width)
@@ -72,7 +88,7 @@ func (w *Workspace[T]) infoNCEForward(k, neg int, rng *rand.Rand, met *Metrics) 
 }
 
 // infoNCEBackward adds the gradient of scale·(sum of step st.k's row
-// losses) to the predictor's weights, to dz and to dctx.
+// losses) to the predictor's weights, to the global dzg and to dctx.
 func (w *Workspace[T]) infoNCEBackward(st nceStep, scale float64) {
 	t := time.Now()
 	C, H := w.m.Arch.Channels, w.m.Arch.Hidden
@@ -91,13 +107,14 @@ func (w *Workspace[T]) infoNCEBackward(st nceStep, scale float64) {
 	nn.Gemm(false, false, st.rows, H, st.ncand, a, s, st.ncand, proj, H, 1, w.dctx, H)
 	nn.Gemm(true, false, st.ncand, H, st.rows, a, s, st.ncand, w.ctx, H, 0, dproj, H)
 	w.lap(InfoNCEBack, &t)
-	w.m.Predictors[st.k-1].TransposedBackward(st.ncand, w.z[st.first*C:], C, dproj, H, w.dz[st.first*C:])
+	w.m.Predictors[st.k-1].TransposedBackward(st.ncand, w.zg[st.first*C:], C, dproj, H, w.dzg[st.first*C:])
 	w.lap(PredictorsBackward, &t)
 }
 
-// gatherSampled draws neg candidate rows of z for each prediction row and
-// returns the [rows, 1+neg] logits picked from the full score matrix s, the
-// positive (row pos0 + i of z) first.
+// gatherSampled draws neg candidate rows of the global z for each
+// prediction row i and returns the [rows, 1+neg] logits picked from the
+// full score matrix s, the positive (global row pos0 + globalRow(i))
+// first.
 func (w *Workspace[T]) gatherSampled(s []T, rows, ncand, pos0, neg int, rng *rand.Rand) []T {
 	width := 1 + neg
 	if cap(w.nce.logits) < rows*width {
@@ -106,7 +123,7 @@ func (w *Workspace[T]) gatherSampled(s []T, rows, ncand, pos0, neg int, rng *ran
 	}
 	logits, cols := w.nce.logits[:rows*width], w.nce.cols[:rows*width]
 	for i := 0; i < rows; i++ {
-		cols[i*width] = int32(pos0 + i)
+		cols[i*width] = int32(pos0 + w.layout.globalRow(i))
 		for j := 1; j < width; j++ {
 			cols[i*width+j] = int32(rng.IntN(ncand))
 		}
@@ -125,6 +142,7 @@ type rowLosses[T nn.Float] struct {
 	logits      []T
 	cols        []int32 // sampled mode: the z row behind each logit; nil: batch mode
 	rows, width int
+	layout      batchLayout // batch mode: row i's positive is column layout.globalRow(i)
 	lse         []T
 	loss        []float64 // per block
 	correct     []int
@@ -169,7 +187,7 @@ func (r *rowLosses[T]) posCol(i int) int {
 	if r.cols != nil {
 		return 0
 	}
-	return i
+	return r.layout.globalRow(i)
 }
 
 // Part does block b's rows of the forward.

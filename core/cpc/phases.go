@@ -16,12 +16,13 @@ const (
 	PredictorsBackward
 	GRUBackward
 	EncoderBackward
+	Communication // between replicas: gathering z, summing its gradient
 	NumPhases
 )
 
 var phaseNames = [NumPhases]string{"encoder forward", "GRU forward", "predictors forward",
 	"InfoNCE scores matmul", "InfoNCE log-sum-exp", "InfoNCE backward",
-	"predictors backward", "GRU backward", "encoder backward"}
+	"predictors backward", "GRU backward", "encoder backward", "communication"}
 
 func (p Phase) String() string { return phaseNames[p] }
 

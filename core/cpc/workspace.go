@@ -1,9 +1,11 @@
 package cpc
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"time"
 
+	"github.com/gocpc/cpc/core/dist"
 	"github.com/gocpc/cpc/core/nn"
 )
 
@@ -36,10 +38,16 @@ type Workspace[T nn.Float] struct {
 	convs          []*nn.ConvScratch[T]
 	z, dz          []T // [T, B, C]
 	ctx, dctx      []T // [T, B, H]
-	gru            *nn.GRUCache[T]
-	relu           nn.ReLU[T]
-	nce            nceScratch[T]
-	met            Metrics
+	// The global batch's z and its gradient, [T, G, C] for the G windows
+	// of every replica; z and dz themselves in one process alone.
+	zg, dzg []T
+	layout  batchLayout
+	group   dist.Group
+	comm    []float32 // a replica's: what it gathers (z) and sums (dzg, metrics)
+	gru     *nn.GRUCache[T]
+	relu    nn.ReLU[T]
+	nce     nceScratch[T]
+	met     Metrics
 
 	// Times accumulates the time spent in each phase of Step; reset it
 	// by assigning the zero value.
@@ -81,9 +89,91 @@ func (m *Model[T]) NewWorkspace(batch, samples int) *Workspace[T] {
 	w.z, w.dz = make([]T, rows*cfg.Channels), make([]T, rows*cfg.Channels)
 	w.ctx, w.dctx = make([]T, rows*cfg.Hidden), make([]T, rows*cfg.Hidden)
 	w.gru = m.GRU.NewCache(w.frames, batch)
-	w.nce = newNCEScratch[T](rows, cfg.Hidden)
+	w.zg, w.dzg, w.layout, w.group = w.z, w.dz, batchLayout{batch, batch, 0}, dist.Single
+	w.nce = newNCEScratch[T](rows, rows, cfg.Hidden, w.layout)
 	w.met = NewMetrics(cfg.Predict)
 	return w
+}
+
+// Join makes the workspace one replica of group g: its batch is its share
+// of a global batch of g.Size() such shares, the replica of rank r holding
+// windows [r·B, (r+1)·B). InfoNCE then scores its predictions against the
+// candidates of the whole global batch (z is gathered from every replica,
+// and the candidates' gradients summed back), so the replicas' losses and
+// gradients add up to those of one process with the global batch. Only
+// float32 workspaces join groups of more than one.
+func (w *Workspace[T]) Join(g dist.Group) error {
+	n := g.Size()
+	if n == 1 {
+		return nil
+	}
+	if _, ok := any(w.z).([]float32); !ok {
+		return fmt.Errorf("only float32 workspaces train in groups")
+	}
+	arch, G := w.m.Arch, w.batch*n
+	rows, grows := w.frames*w.batch, w.frames*G
+	w.group, w.layout = g, batchLayout{w.batch, G, g.Rank() * w.batch}
+	w.zg = make([]T, grows*arch.Channels)
+	// dzg and the metrics' sums travel in one buffer: a loss sum as two
+	// float32s (dist.SplitFloat64) and the correct count, for each k.
+	w.comm = make([]float32, max(n*rows*arch.Channels, grows*arch.Channels+3*arch.Predict))
+	w.dzg = any(w.comm[:grows*arch.Channels]).([]T)
+	w.nce = newNCEScratch[T](rows, grows, arch.Hidden, w.layout)
+	return nil
+}
+
+// gatherZ fills the global z from every replica's z.
+func (w *Workspace[T]) gatherZ() error {
+	if w.group.Size() == 1 {
+		return nil
+	}
+	t := time.Now()
+	defer w.lap(Communication, &t)
+	C, B, G, frames := w.m.Arch.Channels, w.batch, w.layout.global, w.frames
+	if err := w.group.AllGather(any(w.z).([]float32), w.comm[:len(w.z)*w.group.Size()]); err != nil {
+		return err
+	}
+	zg := any(w.zg).([]float32)
+	for r := range w.group.Size() { // [replica][t][b] → [t][replica·B + b]
+		from := w.comm[r*frames*B*C:]
+		for t := range frames {
+			copy(zg[(t*G+r*B)*C:(t*G+(r+1)*B)*C], from[t*B*C:(t+1)*B*C])
+		}
+	}
+	return nil
+}
+
+// sumMetrics adds the replicas' per-k loss sums and correct counts in
+// met, and with grads their candidates' gradients in dzg, then takes this
+// replica's rows of dzg into dz.
+func (w *Workspace[T]) sumMetrics(met *Metrics, grads bool) error {
+	if w.group.Size() == 1 {
+		return nil
+	}
+	t := time.Now()
+	defer w.lap(Communication, &t)
+	buf := w.comm[len(w.zg):][:3*len(met.LossK)]
+	if grads {
+		buf = w.comm[:len(w.zg)+len(buf)]
+	}
+	tail := buf[len(buf)-3*len(met.LossK):]
+	for k := range met.LossK {
+		tail[3*k], tail[3*k+1] = dist.SplitFloat64(met.LossK[k])
+		tail[3*k+2] = float32(met.AccuracyK[k])
+	}
+	if err := w.group.AllReduceSum(buf); err != nil {
+		return err
+	}
+	for k := range met.LossK {
+		met.LossK[k], met.AccuracyK[k] = dist.JoinFloat64(tail[3*k], tail[3*k+1]), float64(tail[3*k+2])
+		met.counts[k] = (w.frames - k - 1) * w.layout.global
+	}
+	if grads {
+		for i := range w.frames * w.batch {
+			copy(w.dz[i*w.m.Arch.Channels:(i+1)*w.m.Arch.Channels], w.dzg[w.layout.globalRow(i)*w.m.Arch.Channels:])
+		}
+	}
+	return nil
 }
 
 // Frames is T, the number of z_t (and c_t) per window.
@@ -171,42 +261,56 @@ func (w *Workspace[T]) encoderBackward(audio []T) {
 }
 
 // Loss returns the InfoNCE loss and accuracy of one batch (B windows, back
-// to back in audio). neg is the number of sampled negatives per
-// prediction, or 0 for every other position of the batch; rng draws them.
-// The per-k slices of the result belong to the workspace and change with
-// the next call.
-func (w *Workspace[T]) Loss(audio []T, neg int, rng *rand.Rand) Metrics {
-	w.Encode(audio)
-	w.met.reset()
-	for k := 1; k <= w.m.Arch.Predict; k++ {
-		w.infoNCEForward(k, neg, rng, &w.met)
-	}
-	w.met.finish()
-	return w.met
+// to back in audio; a replica's share of the global batch if the workspace
+// joined a group). neg is the number of sampled negatives per prediction,
+// or 0 for every other position of the batch; rng draws them. The per-k
+// slices of the result belong to the workspace and change with the next
+// call.
+func (w *Workspace[T]) Loss(audio []T, neg int, rng *rand.Rand) (Metrics, error) {
+	return w.run(audio, neg, rng, false)
 }
 
-// Gradients is Loss that also adds the loss's gradient to the parameters'.
-func (w *Workspace[T]) Gradients(audio []T, neg int, rng *rand.Rand) Metrics {
+// Gradients is Loss that also adds the loss's gradient to the parameters'
+// (this replica's share of it: the replicas' gradients sum to the
+// global batch's).
+func (w *Workspace[T]) Gradients(audio []T, neg int, rng *rand.Rand) (Metrics, error) {
+	return w.run(audio, neg, rng, true)
+}
+
+func (w *Workspace[T]) run(audio []T, neg int, rng *rand.Rand, grads bool) (Metrics, error) {
 	K := w.m.Arch.Predict
 	w.Encode(audio)
+	if err := w.gatherZ(); err != nil {
+		return Metrics{}, err
+	}
 	w.met.reset()
-	clear(w.dz)
-	clear(w.dctx)
+	if grads {
+		clear(w.dzg)
+		clear(w.dctx)
+	}
 	count := 0
 	for k := 1; k <= K; k++ {
-		count += (w.frames - k) * w.batch
+		count += (w.frames - k) * w.layout.global
 	}
 	for k := 1; k <= K; k++ {
 		// The scratch holds one k at a time: each k's backward follows
 		// its forward.
 		st := w.infoNCEForward(k, neg, rng, &w.met)
-		w.infoNCEBackward(st, 1/float64(count))
+		if grads {
+			w.infoNCEBackward(st, 1/float64(count))
+		}
+	}
+	if err := w.sumMetrics(&w.met, grads); err != nil {
+		return Metrics{}, err
 	}
 	w.met.finish()
+	if !grads {
+		return w.met, nil
+	}
 	t := time.Now()
 	w.m.GRU.Backward(w.z, w.ctx, w.dctx, w.dz, w.gru)
 	w.lap(GRUBackward, &t)
 	w.encoderBackward(audio)
 	w.lap(EncoderBackward, &t)
-	return w.met
+	return w.met, nil
 }

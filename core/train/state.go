@@ -1,15 +1,18 @@
 package train
 
 import (
+	"cmp"
 	"encoding/hex"
 	"fmt"
 	"maps"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"strconv"
 
 	"github.com/gocpc/cpc/core/cpc"
 	"github.com/gocpc/cpc/core/data"
+	"github.com/gocpc/cpc/core/dist"
 	"github.com/gocpc/cpc/core/nn"
 	"github.com/gocpc/cpc/core/safetensors"
 )
@@ -21,19 +24,41 @@ const StateFile = "state.safetensors"
 
 // save writes the state, then the model; both carry the step, and loading
 // insists they agree, so a crash between the two renames is detected.
-func (t *Trainer) save() error {
+// rngs are every replica's generator states, in rank order.
+func (t *Trainer) save(rngs [][]byte) error {
 	params := t.Model.Params()
 	tensors := cpc.Tensors(params, ".exp_avg", func(i int, _ *nn.Param[float32]) []float32 { return t.adam.M[i] })
 	maps.Copy(tensors, cpc.Tensors(params, ".exp_avg_sq", func(i int, _ *nn.Param[float32]) []float32 { return t.adam.V[i] }))
-	dataRNG, _ := t.dataPCG.MarshalBinary() // PCG's marshalling cannot fail
-	negRNG, _ := t.negPCG.MarshalBinary()
 	step := strconv.Itoa(t.Step)
-	meta := map[string]string{"step": step, "options": t.Opts.JSON(),
-		"data_rng": hex.EncodeToString(dataRNG), "negatives_rng": hex.EncodeToString(negRNG)}
+	meta := map[string]string{"step": step, "options": t.Opts.JSON()}
+	for r, b := range rngs {
+		meta[rngKey("data_rng", r)] = hex.EncodeToString(b[:len(b)/2])
+		meta[rngKey("negatives_rng", r)] = hex.EncodeToString(b[len(b)/2:])
+	}
+	if len(rngs) > 1 {
+		meta["replicas"] = strconv.Itoa(len(rngs))
+	}
 	if err := safetensors.WriteFile(filepath.Join(t.out, StateFile), tensors, meta); err != nil {
 		return err
 	}
 	return t.Model.Save(filepath.Join(t.out, cpc.ModelFile), t.ModelMeta())
+}
+
+// rngKey is the state's key of a generator of replica r: the name itself
+// for rank 0, as one process alone saves it.
+func rngKey(name string, r int) string {
+	if r == 0 {
+		return name
+	}
+	return name + "." + strconv.Itoa(r)
+}
+
+// generatorStates returns every replica's generator states (data's, then
+// the negatives'), in rank order.
+func (t *Trainer) generatorStates() ([][]byte, error) {
+	dataRNG, _ := t.dataPCG.MarshalBinary() // PCG's marshalling cannot fail
+	negRNG, _ := t.negPCG.MarshalBinary()
+	return dist.AllGatherBytes(t.group, append(dataRNG, negRNG...))
 }
 
 // ModelMeta is the metadata a checkpoint of the model gets: the step and
@@ -47,14 +72,56 @@ func (t *Trainer) ModelMeta() map[string]string {
 // dropped, so that a resumed run's metrics.jsonl reads as if it had never
 // stopped.
 func Resume(dir string, c *data.Corpus) (*Trainer, error) {
-	model, meta, err := cpc.Load(filepath.Join(dir, cpc.ModelFile))
-	if err != nil {
+	return ResumeReplica(dist.Single, dir, c)
+}
+
+// ResumeReplica is Resume for replica g.Rank() of g: rank 0 reads dir and
+// sends the checkpoint to the others, so only rank 0 needs the files; the
+// run must have been saved by as many replicas.
+func ResumeReplica(g dist.Group, dir string, c *data.Corpus) (*Trainer, error) {
+	files := []string{filepath.Join(dir, cpc.ModelFile), filepath.Join(dir, StateFile)}
+	var blobs [2][]byte
+	var readErr error
+	if g.Rank() == 0 {
+		for i, f := range files {
+			if blobs[i], readErr = os.ReadFile(f); readErr != nil {
+				break
+			}
+		}
+	}
+	if err := agree(g, readErr); err != nil {
 		return nil, err
 	}
-	path := filepath.Join(dir, StateFile)
-	tensors, smeta, err := safetensors.ReadFile(path)
-	if err != nil {
+	for i := range blobs {
+		var err error
+		if blobs[i], err = dist.BroadcastBytes(g, blobs[i], 0); err != nil {
+			return nil, err
+		}
+	}
+	t, err := resumeFrom(g, blobs[0], blobs[1], files, c)
+	if err := agree(g, err); err != nil {
 		return nil, err
+	}
+	if g.Rank() == 0 {
+		if t.History, err = readMetrics(dir, t.Step); err != nil {
+			return nil, err
+		}
+	}
+	t.saved = fmt.Sprintf("the checkpoint of step %d in %s is kept", t.Step, dir)
+	return t, nil
+}
+
+// resumeFrom rebuilds a saved run from its model's and state's bytes,
+// which came from files.
+func resumeFrom(g dist.Group, modelBytes, stateBytes []byte, files []string, c *data.Corpus) (*Trainer, error) {
+	model, meta, err := cpc.Decode(modelBytes)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", files[0], err)
+	}
+	path := files[1]
+	tensors, smeta, err := safetensors.Decode(stateBytes)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	bad := func(what string, err error) error { return fmt.Errorf("%s: %s: %w", path, what, err) }
 	if meta["step"] != smeta["step"] {
@@ -65,12 +132,16 @@ func Resume(dir string, c *data.Corpus) (*Trainer, error) {
 	if err != nil || step < 0 {
 		return nil, bad("step", fmt.Errorf("%q is not a step number", smeta["step"]))
 	}
+	if saved := cmp.Or(smeta["replicas"], "1"); saved != strconv.Itoa(g.Size()) {
+		return nil, bad("replicas", fmt.Errorf("the run was saved by %s replicas: resume it with as many, not %d", saved, g.Size()))
+	}
 	opts, err := parseOptions(smeta["options"])
 	if err != nil {
 		return nil, bad("options", err)
 	}
 	pcgs := []*rand.PCG{{}, {}}
-	for i, key := range []string{"data_rng", "negatives_rng"} {
+	for i, name := range []string{"data_rng", "negatives_rng"} {
+		key := rngKey(name, g.Rank())
 		b, err := hex.DecodeString(smeta[key])
 		if err == nil {
 			err = pcgs[i].UnmarshalBinary(b)
@@ -79,7 +150,7 @@ func Resume(dir string, c *data.Corpus) (*Trainer, error) {
 			return nil, bad(key, err)
 		}
 	}
-	t, err := build(model, opts, step, pcgs[0], pcgs[1], c)
+	t, err := build(g, model, opts, step, pcgs[0], pcgs[1], c)
 	if err != nil {
 		return nil, err
 	}
@@ -94,9 +165,5 @@ func Resume(dir string, c *data.Corpus) (*Trainer, error) {
 	if err != nil {
 		return nil, bad("optimizer state", err)
 	}
-	if t.History, err = readMetrics(dir, step); err != nil {
-		return nil, err
-	}
-	t.saved = fmt.Sprintf("the checkpoint of step %d in %s is kept", step, dir)
 	return t, nil
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/gocpc/cpc/core/cpc"
 	"github.com/gocpc/cpc/core/data"
+	"github.com/gocpc/cpc/core/dist"
 	"github.com/gocpc/cpc/core/nn"
 	"github.com/gocpc/cpc/core/optim"
 )
@@ -41,6 +42,8 @@ type Trainer struct {
 	Reduce func(params []*nn.Param[float32], met *cpc.Metrics) error
 
 	adam            *optim.Adam
+	group           dist.Group // the replicas this trainer is one of
+	replica         replicaState
 	dataPCG, negPCG *rand.PCG // their states are saved
 	dataRNG, negRNG *rand.Rand
 	ws              *cpc.Workspace[float32]
@@ -48,7 +51,8 @@ type Trainer struct {
 	out             string // the running plan's output directory; "" writes nothing
 	saved           string // where the newest good checkpoint is, for errors
 	timing          Timing
-	met             cpc.Metrics // the last step's
+	met             cpc.Metrics           // the last step's
+	draw            func(batch []float32) // tests' windows instead of the sampler's
 }
 
 // Timing is where TrainBatch's time went, accumulated over steps.
@@ -85,21 +89,31 @@ func NewModel(arch cpc.Arch, seed uint64) (*cpc.Model[float32], error) {
 // NewModel, or a checkpoint's: Adam starts afresh either way), training
 // on corpus c (already loaded) as opts say. opts are validated here.
 func New(model *cpc.Model[float32], opts Options, c *data.Corpus) (*Trainer, error) {
-	return build(model, opts, 0, rand.NewPCG(opts.Seed, 2), rand.NewPCG(opts.Seed, 3), c)
+	return NewReplica(dist.Single, model, opts, c)
 }
 
-// build returns a complete trainer at step with the generators' states
-// dataPCG and negPCG.
-func build(model *cpc.Model[float32], opts Options, step int, dataPCG, negPCG *rand.PCG, c *data.Corpus) (*Trainer, error) {
+// build returns a complete trainer, one replica of g, at step with the
+// generators' states dataPCG and negPCG.
+func build(g dist.Group, model *cpc.Model[float32], opts Options, step int, dataPCG, negPCG *rand.PCG, c *data.Corpus) (*Trainer, error) {
 	if err := opts.Validate(model.Arch); err != nil {
 		return nil, err
 	}
-	t := &Trainer{Opts: opts, Model: model, Step: step, dataPCG: dataPCG, negPCG: negPCG,
+	if opts.Batch%g.Size() != 0 {
+		return nil, fmt.Errorf("%w: a batch of %d windows does not split evenly over %d replicas", ErrOptions, opts.Batch, g.Size())
+	}
+	share := opts.Batch / g.Size()
+	t := &Trainer{Opts: opts, Model: model, Step: step, group: g, dataPCG: dataPCG, negPCG: negPCG,
 		dataRNG: rand.New(dataPCG), negRNG: rand.New(negPCG),
 		adam:  optim.NewAdam(model.Params(), opts.Schedule),
-		ws:    model.NewWorkspace(opts.Batch, opts.Window),
-		batch: make([]float32, opts.Batch*opts.Window)}
+		ws:    model.NewWorkspace(share, opts.Window),
+		batch: make([]float32, share*opts.Window)}
 	t.adam.Step = step
+	if err := t.ws.Join(g); err != nil {
+		return nil, err
+	}
+	if g.Size() > 1 {
+		t.Reduce = t.sumGradients
+	}
 	return t, t.SetCorpus(c)
 }
 
@@ -150,7 +164,8 @@ func (t *Trainer) Run(ctx context.Context, plan Plan, report func(cpc.Metrics) e
 	if err := plan.Validate(); err != nil {
 		return err
 	}
-	t.out = plan.Out
+	t.out, t.replica.ctx = plan.Out, ctx
+	defer func() { t.replica.ctx = nil }()
 	if t.out != "" {
 		if err := os.MkdirAll(t.out, 0o755); err != nil {
 			return err
@@ -162,7 +177,7 @@ func (t *Trainer) Run(ctx context.Context, plan Plan, report func(cpc.Metrics) e
 	start, first := time.Now(), t.Step
 	var acc accumulator
 	for t.Step < plan.Steps {
-		if ctx.Err() != nil {
+		if ctx.Err() != nil && t.group.Size() == 1 || t.replica.stop {
 			if err := t.checkpoint(); err != nil {
 				return err
 			}
@@ -204,10 +219,17 @@ func (t *Trainer) TrainBatch() (cpc.Metrics, error) {
 	if err := t.Sampler.Use(t.Opts.SpeakersAt(t.Step)); err != nil {
 		return cpc.Metrics{}, err // checked for every phase by SetCorpus
 	}
-	t.Sampler.Fill(t.batch, t.dataRNG)
+	if t.draw != nil {
+		t.draw(t.batch)
+	} else {
+		t.Sampler.Fill(t.batch, t.dataRNG)
+	}
 	t.timing.Data += time.Since(start)
 	t.Model.ZeroGrad()
-	t.met = t.ws.Gradients(t.batch, t.Opts.Negatives, t.negRNG)
+	var err error
+	if t.met, err = t.ws.Gradients(t.batch, t.Opts.Negatives, t.negRNG); err != nil {
+		return t.met, fmt.Errorf("step %d: %w", t.Step+1, err)
+	}
 	met := &t.met // a field: Reduce gets a pointer, and a local would escape
 	opt := time.Now()
 	defer func() { t.timing.Optimizer += time.Since(opt) }()
@@ -230,12 +252,14 @@ func (t *Trainer) TrainBatch() (cpc.Metrics, error) {
 }
 
 // checkpoint saves the state and redraws the plots, if the plan has an
-// output directory.
+// output directory. Every replica calls it: it gathers their generators'
+// states.
 func (t *Trainer) checkpoint() error {
-	if t.out == "" {
-		return nil
+	rngs, err := t.generatorStates()
+	if err != nil || t.out == "" {
+		return err
 	}
-	if err := t.save(); err != nil {
+	if err := t.save(rngs); err != nil {
 		return err
 	}
 	t.saved = fmt.Sprintf("the checkpoint of step %d in %s is kept", t.Step, t.out)

@@ -1,0 +1,70 @@
+package cpc
+
+import (
+	"math"
+	"math/rand/v2"
+	"sync"
+	"testing"
+
+	"github.com/gocpc/cpc/core/dist"
+)
+
+// TestReplicasEqualOneBatch: replicas of a group, each with its share of
+// the windows, have the loss of one process with the whole batch, and
+// their gradients sum to its gradients.
+func TestReplicasEqualOneBatch(t *testing.T) {
+	arch := Arch{Name: "tiny", Channels: 6, Hidden: 5, Predict: 3, Kernels: []int{4, 3}, Strides: []int{2, 2}}
+	const n, share, window = 3, 2, 90
+	newModel := func() *Model[float32] {
+		m, err := New[float32](arch, rand.New(rand.NewPCG(1, 1)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	rng := rand.New(rand.NewPCG(2, 2))
+	audio := make([]float32, n*share*window)
+	for i := range audio {
+		audio[i] = float32(rng.NormFloat64())
+	}
+	one := newModel()
+	want, err := one.NewWorkspace(n*share, window).Gradients(audio, 0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	groups := dist.Local(n)
+	models := make([]*Model[float32], n)
+	mets := make([]Metrics, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for r := range n {
+		models[r] = newModel()
+		w := models[r].NewWorkspace(share, window)
+		if err := w.Join(groups[r]); err != nil {
+			t.Fatal(err)
+		}
+		wg.Go(func() {
+			mets[r], errs[r] = w.Gradients(audio[r*share*window:(r+1)*share*window], 0, nil)
+		})
+	}
+	wg.Wait()
+	for r := range n {
+		if errs[r] != nil {
+			t.Fatal(errs[r])
+		}
+		if d := math.Abs(mets[r].Loss - want.Loss); d > 1e-6 || mets[r].Accuracy != want.Accuracy {
+			t.Errorf("replica %d: loss %v accuracy %v, one batch %v %v", r, mets[r].Loss, mets[r].Accuracy, want.Loss, want.Accuracy)
+		}
+	}
+	for i, p := range one.Params() {
+		for j, g := range p.G {
+			sum := 0.0
+			for r := range n {
+				sum += float64(models[r].Params()[i].G[j])
+			}
+			if d := math.Abs(sum - float64(g)); d > 1e-5*(1+math.Abs(float64(g))) {
+				t.Fatalf("%s[%d]: replicas' gradients sum to %v, one batch's %v", p.Name, j, sum, g)
+			}
+		}
+	}
+}

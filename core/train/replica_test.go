@@ -1,0 +1,211 @@
+package train
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/gocpc/cpc/core/cpc"
+	"github.com/gocpc/cpc/core/dist"
+)
+
+// arrangedWindows returns a draw function for replica r of n that gives
+// it its share of the same global batches, step after step.
+func arrangedWindows(opts Options, r, n int) func([]float32) {
+	step := uint64(0)
+	return func(batch []float32) {
+		step++
+		rng := rand.New(rand.NewPCG(step, 99))
+		global := make([]float32, opts.Batch*opts.Window)
+		for i := range global {
+			global[i] = float32(0.5*math.Sin(float64(i)*0.03*float64(1+i/opts.Window)) + 0.1*rng.NormFloat64())
+		}
+		share := len(global) / n
+		copy(batch, global[r*share:(r+1)*share])
+	}
+}
+
+// runReplicas starts n replicas of a Local group with start and runs
+// each to plan.Steps, rank 0 alone writing into plan.Out; it returns
+// their trainers.
+func runReplicas(t *testing.T, n int, plan Plan, start func(g dist.Group) (*Trainer, error)) []*Trainer {
+	t.Helper()
+	groups := dist.Local(n)
+	trs := make([]*Trainer, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for r := range n {
+		wg.Go(func() {
+			if trs[r], errs[r] = start(groups[r]); errs[r] != nil {
+				return
+			}
+			p := plan
+			if r > 0 {
+				p.Out = ""
+			}
+			errs[r] = trs[r].Run(context.Background(), p, func(cpc.Metrics) error { return nil })
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		t.Fatal(err)
+	}
+	return trs
+}
+
+// newReplica starts replica g.Rank() with weights of its own (rank 0's
+// must win).
+func newReplica(g dist.Group, opts Options) (*Trainer, error) {
+	m, err := NewModel(testArch(), opts.Seed+uint64(g.Rank()))
+	if err != nil {
+		return nil, err
+	}
+	return NewReplica(g, m, opts, testCorpus(1))
+}
+
+// TestReplicasTrainAsOneBatch: two replicas with two windows each train
+// as one process with the four: the same losses and weights after 20
+// steps, to 1e-5.
+func TestReplicasTrainAsOneBatch(t *testing.T) {
+	opts := testOptions()
+	opts.Batch, opts.Negatives, opts.LR = 4, 0, 2e-4 // the paper's rate
+	const steps = 20
+	one := newTrainer(t, opts, testCorpus(1))
+	one.draw = arrangedWindows(opts, 0, 1)
+	if err := one.Run(context.Background(), Plan{Steps: steps, LogEvery: 1}, func(cpc.Metrics) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	trs := runReplicas(t, 2, Plan{Steps: steps, LogEvery: 1}, func(g dist.Group) (*Trainer, error) {
+		tr, err := newReplica(g, opts)
+		if err == nil {
+			tr.draw = arrangedWindows(opts, g.Rank(), g.Size())
+		}
+		return tr, err
+	})
+	for r, tr := range trs {
+		for i, m := range tr.History {
+			if d := math.Abs(m.Loss - one.History[i].Loss); d > 1e-5 {
+				t.Fatalf("replica %d, step %d: loss %v, one process %v", r, i+1, m.Loss, one.History[i].Loss)
+			}
+		}
+		worst := 0.0
+		for i, p := range tr.Model.Params() {
+			for j, w := range p.W {
+				worst = max(worst, math.Abs(float64(w-one.Model.Params()[i].W[j])))
+			}
+		}
+		t.Logf("replica %d: weights within %g of one process's", r, worst)
+		if worst > 1e-5 {
+			t.Errorf("replica %d: weights differ from one process's by %g after %d steps", r, worst, steps)
+		}
+	}
+	if checksum(trs[0].Model.Params()) != checksum(trs[1].Model.Params()) {
+		t.Error("the replicas' weights are not identical")
+	}
+}
+
+// TestReplicaErrors: a batch that does not split, and replicas that
+// disagree on the options, are refused on every replica.
+func TestReplicaErrors(t *testing.T) {
+	for name, change := range map[string]func(r int, o *Options){
+		"uneven batch":        func(_ int, o *Options) { o.Batch = 3 },
+		"different options":   func(r int, o *Options) { o.LR *= float64(1 + r) },
+		"different negatives": func(r int, o *Options) { o.Negatives = r },
+	} {
+		groups := dist.Local(2)
+		errs := make([]error, 2)
+		var wg sync.WaitGroup
+		for r := range 2 {
+			wg.Go(func() {
+				o := testOptions()
+				o.Batch = 4
+				change(r, &o)
+				m, _ := NewModel(testArch(), 1)
+				_, errs[r] = NewReplica(groups[r], m, o, testCorpus(1))
+			})
+		}
+		wg.Wait()
+		if errs[0] == nil || errs[1] == nil {
+			t.Errorf("%s: errors %v and %v, want both", name, errs[0], errs[1])
+		}
+	}
+}
+
+// TestReplicasResumeExactly: replicas that stop and resume write the
+// files of replicas that did not stop (every replica's generators are
+// saved), and a run saved by two replicas does not resume on three.
+func TestReplicasResumeExactly(t *testing.T) {
+	opts := testOptions()
+	opts.Batch = 4
+	straight, split := t.TempDir(), t.TempDir()
+	fresh := func(g dist.Group) (*Trainer, error) { return newReplica(g, opts) }
+	runReplicas(t, 2, Plan{Steps: 12, Out: straight, SaveEvery: 4, LogEvery: 1}, fresh)
+	runReplicas(t, 2, Plan{Steps: 5, Out: split, SaveEvery: 4, LogEvery: 1}, fresh)
+	resume := func(g dist.Group) (*Trainer, error) { return ResumeReplica(g, split, testCorpus(1)) }
+	runReplicas(t, 2, Plan{Steps: 12, Out: split, SaveEvery: 4, LogEvery: 1}, resume)
+	for _, f := range []string{cpc.ModelFile, StateFile} {
+		if !bytes.Equal(read(t, straight, f), read(t, split, f)) {
+			t.Errorf("%s differs between 12 steps and 5 + resume + 7", f)
+		}
+	}
+	groups := dist.Local(3)
+	errs := make([]error, 3)
+	var wg sync.WaitGroup
+	for r := range 3 {
+		wg.Go(func() { _, errs[r] = ResumeReplica(groups[r], split, testCorpus(1)) })
+	}
+	wg.Wait()
+	if errs[0] == nil || !strings.Contains(errs[0].Error(), "saved by 2 replicas") || errs[1] == nil {
+		t.Errorf("resuming on 3: %v, %v", errs[0], errs[1])
+	}
+}
+
+// TestReplicaStopStopsAll: a replica whose context is cancelled stops
+// every replica at the same step, and rank 0 saves.
+func TestReplicaStopStopsAll(t *testing.T) {
+	opts := testOptions()
+	opts.Batch = 4
+	dir := t.TempDir()
+	groups := dist.Local(2)
+	errs := make([]error, 2)
+	steps := make([]int, 2)
+	var wg sync.WaitGroup
+	for r := range 2 {
+		wg.Go(func() {
+			tr, err := newReplica(groups[r], opts)
+			if err != nil {
+				errs[r] = err
+				return
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			plan := Plan{Steps: 100, LogEvery: 1}
+			if r == 0 {
+				plan.Out = dir
+			}
+			errs[r] = tr.Run(ctx, plan, func(m cpc.Metrics) error {
+				if r == 1 && m.Step == 3 {
+					cancel()
+				}
+				return nil
+			})
+			steps[r] = tr.Step
+		})
+	}
+	wg.Wait()
+	for r, err := range errs {
+		if !errors.Is(err, ErrInterrupted) || steps[r] != steps[0] {
+			t.Errorf("replica %d: stopped at step %d with %v", r, steps[r], err)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, StateFile)); err != nil {
+		t.Errorf("rank 0 saved nothing: %v", err)
+	}
+}
