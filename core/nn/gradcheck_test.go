@@ -3,6 +3,7 @@ package nn
 import (
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"testing"
 )
 
@@ -154,20 +155,26 @@ func TestLinearGradients(t *testing.T) {
 	}
 }
 
+// TestGRUGradients checks the GRU on one thread and with its batch rows
+// split over two (recurrence).
 func TestGRUGradients(t *testing.T) {
-	rng := rand.New(rand.NewPCG(7, 8))
-	const in, hidden, steps, batch = 3, 4, 5, 2
-	g := NewGRU[float64](in, hidden, rng)
-	c := g.NewCache(steps, batch)
-	x, dout := randVec(rng, steps*batch*in), randVec(rng, steps*batch*hidden)
-	h := make([]float64, steps*batch*hidden)
-	loss := func() float64 { g.Forward(x, h, c); return dot(h, dout) }
-	loss()
-	dx, dh := make([]float64, len(x)), append([]float64(nil), dout...)
-	g.Backward(x, h, dh, dx, c)
-	checkGrad(t, "gru dx", x, dx, loss)
-	for _, p := range []*Param[float64]{g.Wih, g.Whh, g.Bih, g.Bhh} {
-		checkGrad(t, p.Name, p.W, p.G, loss)
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	for _, procs := range []int{1, 2} {
+		runtime.GOMAXPROCS(procs)
+		rng := rand.New(rand.NewPCG(7, 8))
+		const in, hidden, steps, batch = 3, 4, 5, 3
+		g := NewGRU[float64](in, hidden, rng)
+		c := g.NewCache(steps, batch)
+		x, dout := randVec(rng, steps*batch*in), randVec(rng, steps*batch*hidden)
+		h := make([]float64, steps*batch*hidden)
+		loss := func() float64 { g.Forward(x, h, c); return dot(h, dout) }
+		loss()
+		dx, dh := make([]float64, len(x)), append([]float64(nil), dout...)
+		g.Backward(x, h, dh, dx, c)
+		checkGrad(t, "gru dx", x, dx, loss)
+		for _, p := range []*Param[float64]{g.Wih, g.Whh, g.Bih, g.Bhh} {
+			checkGrad(t, p.Name, p.W, p.G, loss)
+		}
 	}
 }
 
