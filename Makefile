@@ -31,7 +31,7 @@ probe: build
 deps:
 	scripts/deps.sh
 
-test: deps vet test-native test-noasm test-arm64 test-wasm test-browser
+test: deps vet test-native test-noasm test-arm64 test-wasm test-browser test-mpi
 
 vet:
 	$(GO) vet ./...
@@ -107,6 +107,32 @@ bench-kernels:
 bench-browser: build wasm
 	$(GO) run ./bench/browser
 	GOOS=js GOARCH=wasm $(GO) run -tags wasmsimd -exec "$(WASMSIMD) exec" ./bench/kernels -python "" -only ³
+
+# The cpc binary with the MPI transport (cgo over Debian's Open MPI):
+# mpirun -np N bin/cpc-mpi train --distributed mpi … (README, "Train on a
+# cluster"). The default build stays pure Go.
+MPIRUN = mpirun --allow-run-as-root --oversubscribe
+.PHONY: cpc-mpi test-mpi bench-mpi
+cpc-mpi: deps
+	$(GO) build -tags mpi -o bin/cpc-mpi ./cmd/cpc
+
+# Data-parallel training over MPI on 2 local ranks: the binding's
+# collectives; 2 ranks training as one process with their global batch
+# (losses and weights within 1e-5 after 20 steps); and through the CLI,
+# resume, and a killed rank ending the job.
+test-mpi: deps
+	$(GO) vet -tags mpi ./...
+	$(GO) test -tags mpi -c -o bin/mpi.test ./core/dist/mpi
+	$(GO) test -tags mpi -c -o bin/train-mpi.test ./core/train
+	$(MPIRUN) -np 2 bin/mpi.test -test.count=1 -test.v
+	$(MPIRUN) -np 2 bin/train-mpi.test -test.run MPI -test.count=1 -test.v
+	$(GO) test -count=1 -tags mpi -run MPI ./cmd/cpc
+
+# The paper step on 1 process and on 2 MPI ranks, one thread each, with
+# the time of the ranks' communication (BENCHMARKS.md, "MPI").
+bench-mpi: build cpc-mpi
+	$(BIN) bench train --config paper --threads 1 --steps 5 --torch=false
+	$(MPIRUN) -np 2 bin/cpc-mpi bench train --distributed mpi --config paper --threads 1 --steps 5 --torch=false
 
 # Regenerates the bundled sample corpus (needs espeak-ng, libespeak-ng-dev, sox, flac).
 sample:

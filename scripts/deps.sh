@@ -4,7 +4,9 @@
 # with numpy and torch (the PyTorch compatibility check and the benchmark
 # anchors), chromium (the browser demo's end-to-end test), npm and, through
 # it, the wasm tools package-lock.json pins (wabt and binaryen, for the
-# browser's SIMD128 kernels). Run as root, or with sudo available.
+# browser's SIMD128 kernels), and Open MPI (openmpi-bin, libopenmpi-dev: the
+# mpi build's cgo binding and its tests under mpirun). Run as root, or with
+# sudo available.
 set -euo pipefail
 
 need=()
@@ -13,6 +15,8 @@ command -v qemu-aarch64 >/dev/null || need+=(qemu-user)
 /usr/bin/python3 -c 'import torch' 2>/dev/null || need+=(python3-torch)
 command -v chromium >/dev/null || need+=(chromium)
 command -v npm >/dev/null || need+=(npm)
+command -v mpirun >/dev/null || need+=(openmpi-bin)
+pkg-config --exists ompi-c 2>/dev/null || need+=(libopenmpi-dev pkg-config)
 # `scripts/deps.sh bench` adds the benchmarks' anchors: OpenBLAS for numpy
 # (without it numpy falls back to the reference BLAS) and scipy.
 if [ "${1:-}" = bench ]; then

@@ -17,11 +17,12 @@ import (
 	"github.com/gocpc/cpc/asm"
 	"github.com/gocpc/cpc/core/cpc"
 	"github.com/gocpc/cpc/core/data"
+	"github.com/gocpc/cpc/core/dist"
 	"github.com/gocpc/cpc/core/train"
 )
 
 func runBench(args []string, stderr io.Writer) error {
-	stdout := os.Stdout
+	var stdout io.Writer = os.Stdout
 	if len(args) == 0 || args[0] != "train" {
 		return usageError{fmt.Errorf("want 'cpc bench train'")}
 	}
@@ -33,8 +34,19 @@ func runBench(args []string, stderr io.Writer) error {
 	steps := fl.Int("steps", 5, "timed steps per point and thread count")
 	warmup := fl.Int("warmup", 2, "untimed steps first")
 	torch := fl.Bool("torch", true, "also time the PyTorch reference (bench/torch_step.py, Debian's python3-torch), alternating with ours step by step")
+	distributed := fl.String("distributed", "", "'mpi': time the step of one replica of an MPI job (mpirun -np N cpc bench train --distributed mpi --torch=false …); --batch is the global batch")
 	if err := parse(fl, args[1:]); err != nil {
 		return err
+	}
+	g, done, err := openGroup(*distributed)
+	if err != nil {
+		return err
+	}
+	if g.Size() > 1 && *torch {
+		return usageError{fmt.Errorf("--distributed times our replicas alone: add --torch=false")}
+	}
+	if g.Rank() > 0 { // rank 0 alone reports
+		stdout, stderr = io.Discard, io.Discard
 	}
 	cfg, err := cpc.Preset(*preset)
 	if err != nil {
@@ -56,13 +68,13 @@ func runBench(args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stderr, "config %s (C %d, H %d, K %d), negatives batch, Adam; kernels %s; %s, %d CPUs\n",
-		cfg.Name, cfg.Channels, cfg.Hidden, cfg.Predict, asm.Path(), cpuid.CPU.BrandName, runtime.NumCPU())
+	fmt.Fprintf(stderr, "config %s (C %d, H %d, K %d), negatives batch, Adam; kernels %s; %s, %d CPUs; %d replicas\n",
+		cfg.Name, cfg.Channels, cfg.Hidden, cfg.Predict, asm.Path(), cpuid.CPU.BrandName, runtime.NumCPU(), g.Size())
 	fmt.Fprintf(stdout, "| batch | window | threads | ours ms/step | GFLOP/s | PyTorch ms/step | PyTorch/ours | peak RSS |\n|--:|--:|--:|--:|--:|--:|--:|--:|\n")
 	var splits []string
 	for _, b := range bs {
 		for _, w := range ws {
-			p, err := benchPoint(benchModel{Arch: cfg, Window: w, Batch: b, LR: d.LR}, corpus, ts, *steps, *warmup, *torch)
+			p, err := benchPoint(g, benchModel{Arch: cfg, Window: w, Batch: b, LR: d.LR}, corpus, ts, *steps, *warmup, *torch)
 			if err != nil {
 				return err
 			}
@@ -74,7 +86,7 @@ func runBench(args []string, stderr io.Writer) error {
 	for _, s := range splits {
 		fmt.Fprint(stdout, s)
 	}
-	return nil
+	return done()
 }
 
 // benchModel is a point's architecture and the window, batch and
@@ -106,7 +118,7 @@ type point struct {
 // benchPoint times cfg's training step: every round runs one step of
 // ours and one of PyTorch's at each thread count, so both meet the same
 // load from other work.
-func benchPoint(cfg benchModel, corpus *data.Corpus, threads []int, steps, warmup int, torch bool) (*point, error) {
+func benchPoint(g dist.Group, cfg benchModel, corpus *data.Corpus, threads []int, steps, warmup int, torch bool) (*point, error) {
 	debug.FreeOSMemory()
 	resetPeakRSS()
 	opts := train.Defaults()
@@ -115,7 +127,7 @@ func benchPoint(cfg benchModel, corpus *data.Corpus, threads []int, steps, warmu
 	if err != nil {
 		return nil, err
 	}
-	t, err := train.New(m, opts, corpus)
+	t, err := train.NewReplica(g, m, opts, corpus)
 	if err != nil {
 		return nil, err
 	}

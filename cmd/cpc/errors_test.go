@@ -59,6 +59,7 @@ func TestBadInput(t *testing.T) {
 		{[]string{"train", "--threads", "0"}, 2, "--threads"},
 		{[]string{"train", "--resume", dir, "--lr", "1"}, 2, "cannot change on --resume"},
 		{[]string{"train", "--resume", dir, "--init", model}, 2, "exclude each other"},
+		{[]string{"train", "--distributed", "tcp"}, 2, "want mpi"},
 		{[]string{"train", "--init", model, "--hidden", "64"}, 2, "--hidden cannot be set with --init"},
 		{[]string{"train", "--init", truncated}, 1, "model.safetensors"},
 		{[]string{"train", "--data", filepath.Join(dir, "missing")}, 1, "missing"},

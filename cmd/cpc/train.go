@@ -20,6 +20,7 @@ import (
 	"github.com/gocpc/cpc/core/audio"
 	"github.com/gocpc/cpc/core/cpc"
 	"github.com/gocpc/cpc/core/data"
+	"github.com/gocpc/cpc/core/dist"
 	"github.com/gocpc/cpc/core/plot"
 	"github.com/gocpc/cpc/core/sample"
 	"github.com/gocpc/cpc/core/train"
@@ -39,6 +40,7 @@ func runTrain(args []string, stderr io.Writer) error {
 	saveEvery := fl.Int("save-every", 100, "steps between checkpoints (0: only at the end)")
 	logEvery := fl.Int("log-every", 1, "steps averaged into each metrics.jsonl line")
 	threads := fl.Int("threads", runtime.NumCPU(), "threads for the numeric kernels")
+	distributed := fl.String("distributed", "", "'mpi': this process is one replica of an MPI job (mpirun -np N cpc train --distributed mpi …); --batch is the global batch, split evenly")
 	if err := parse(fl, args); err != nil {
 		return err
 	}
@@ -56,25 +58,25 @@ func runTrain(args []string, stderr io.Writer) error {
 	if err := plan.Validate(); err != nil {
 		return usageError{err}
 	}
-	setup := runSetup{resume: *resume, init: *initFrom}
-	if err := setup.settings(fl, *preset, archFlags, optionFlags); err != nil {
-		return err
-	}
-	corpus, where, err := loadCorpus(*dataDir, *split)
+	g, done, err := openGroup(*distributed)
 	if err != nil {
 		return err
 	}
-	t, err := setup.trainer(corpus)
-	if errors.Is(err, train.ErrOptions) || errors.Is(err, cpc.ErrArch) {
-		return usageError{err}
+	if g.Rank() > 0 { // rank 0 alone writes and reports
+		plan.Out, stderr = "", io.Discard
 	}
+	setup := runSetup{group: g, resume: *resume, init: *initFrom}
+	t, corpus, where, err := setup.start(fl, *preset, archFlags, optionFlags, *dataDir, *split)
 	if err != nil {
-		return err
+		return rankError(g, err)
 	}
 	t.Plot = plot.Loss
 	printSummary(stderr, t, corpus, where, *threads, plan)
 	if *initFrom != "" {
 		fmt.Fprintf(stderr, "weights: from %s\n", *initFrom)
+	}
+	if n := g.Size(); n > 1 {
+		fmt.Fprintf(stderr, "replicas: %d over MPI, %d windows of each batch of %d apiece; rank 0 writes\n", n, t.Opts.Batch/n, t.Opts.Batch)
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -82,12 +84,15 @@ func runTrain(args []string, stderr io.Writer) error {
 	bar := newProgressBar(stderr, plan.Steps)
 	err = t.Run(ctx, plan, bar.update)
 	bar.finish()
+	if err == nil {
+		err = done()
+	}
 	if errors.Is(err, train.ErrInterrupted) {
 		return fmt.Errorf("interrupted at step %d; state saved in %s: continue with 'cpc train --resume %s --steps %d'",
 			t.Step, plan.Out, plan.Out, plan.Steps)
 	}
 	if err != nil {
-		return err
+		return rankError(g, err)
 	}
 	if n := len(t.History); n > 0 {
 		last := t.History[n-1]
@@ -101,12 +106,55 @@ func runTrain(args []string, stderr io.Writer) error {
 	return nil
 }
 
+// openGroup returns the group of replicas --distributed names ("": this
+// process alone) and what ends it after a run that succeeded.
+func openGroup(name string) (dist.Group, func() error, error) {
+	switch name {
+	case "":
+		return dist.Single, func() error { return nil }, nil
+	case "mpi":
+		return openMPI()
+	}
+	return nil, nil, usageError{fmt.Errorf("--distributed %q: want mpi (or leave it out)", name)}
+}
+
+// rankError names the replica an error happened on, in a group of more.
+func rankError(g dist.Group, err error) error {
+	if g.Size() == 1 {
+		return err
+	}
+	var ue usageError
+	if errors.As(err, &ue) {
+		return usageError{fmt.Errorf("rank %d of %d: %w", g.Rank(), g.Size(), ue.error)}
+	}
+	return fmt.Errorf("rank %d of %d: %w", g.Rank(), g.Size(), err)
+}
+
 // runSetup is how a run starts: afresh, from a checkpoint's weights
 // (init) or where a saved run stopped (resume), and with what.
 type runSetup struct {
+	group        dist.Group
 	resume, init string
 	model        *cpc.Model[float32] // the initial weights of a new run
 	opts         train.Options       // a new run's options
+}
+
+// start works out the run's settings, loads the corpus and returns the
+// trainer; a usage error for settings that cannot work.
+func (s *runSetup) start(fl *flag.FlagSet, preset string, archFlags map[string]func(*cpc.Arch), optionFlags map[string]func(*train.Options) error,
+	dataDir, split string) (*train.Trainer, *data.Corpus, string, error) {
+	if err := s.settings(fl, preset, archFlags, optionFlags); err != nil {
+		return nil, nil, "", err
+	}
+	corpus, where, err := loadCorpus(dataDir, split)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	t, err := s.trainer(corpus)
+	if errors.Is(err, train.ErrOptions) || errors.Is(err, cpc.ErrArch) {
+		err = usageError{err}
+	}
+	return t, corpus, where, err
 }
 
 // settings works out the architecture and options of a new run: the
@@ -134,7 +182,7 @@ func (s *runSetup) settings(fl *flag.FlagSet, preset string, archFlags map[strin
 	}
 	s.opts = train.Defaults()
 	if s.init != "" {
-		m, meta, err := cpc.Load(s.init)
+		m, meta, err := loadCheckpoint(s.group, s.init)
 		if err != nil {
 			return err
 		}
@@ -169,9 +217,39 @@ func (s *runSetup) settings(fl *flag.FlagSet, preset string, archFlags map[strin
 // trainer starts the run on corpus c.
 func (s *runSetup) trainer(c *data.Corpus) (*train.Trainer, error) {
 	if s.resume != "" {
-		return train.Resume(s.resume, c)
+		return train.ResumeReplica(s.group, s.resume, c)
 	}
-	return train.New(s.model, s.opts, c)
+	return train.NewReplica(s.group, s.model, s.opts, c)
+}
+
+// loadCheckpoint is cpc.Load on rank 0, whose checkpoint the other
+// replicas get from it: only rank 0 needs the file.
+func loadCheckpoint(g dist.Group, path string) (*cpc.Model[float32], map[string]string, error) {
+	if g.Size() == 1 {
+		return cpc.Load(path)
+	}
+	var b []byte
+	var readErr error
+	if g.Rank() == 0 {
+		if st, err := os.Stat(path); err == nil && st.IsDir() {
+			path = filepath.Join(path, cpc.ModelFile)
+		}
+		b, readErr = os.ReadFile(path) // on error, every replica gets no bytes
+	}
+	b, err := dist.BroadcastBytes(g, b, 0)
+	switch {
+	case err != nil:
+		return nil, nil, err
+	case readErr != nil:
+		return nil, nil, readErr
+	case len(b) == 0:
+		return nil, nil, fmt.Errorf("rank 0 could not read %s", path)
+	}
+	m, meta, err := cpc.Decode(b)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return m, meta, nil
 }
 
 // addArchFlags defines the flags that change a preset's architecture,

@@ -233,10 +233,12 @@ func (t *Trainer) TrainBatch() (cpc.Metrics, error) {
 	met := &t.met // a field: Reduce gets a pointer, and a local would escape
 	opt := time.Now()
 	defer func() { t.timing.Optimizer += time.Since(opt) }()
-	if t.Reduce != nil {
+	if t.Reduce != nil { // its time counts as communication, not the optimizer's
 		if err := t.Reduce(t.Model.Params(), met); err != nil {
 			return *met, fmt.Errorf("step %d: %w", t.Step+1, err)
 		}
+		t.ws.Times[cpc.Communication] += time.Since(opt)
+		opt = time.Now()
 	}
 	met.GradNorm = math.NaN()
 	if finite(met.Loss) {
