@@ -87,11 +87,15 @@ test-browser: $(TOOLS)
 	$(GO) vet -tags browser ./cmd/cpc
 	$(GO) test -count=1 -tags browser -run Browser ./cmd/cpc
 
-# The training step beside PyTorch (Debian's python3-torch), one step of
-# each in turn, on one and two threads, both presets; then the paper
-# step's growth with batch and with window length (BENCHMARKS.md).
+# The training step beside PyTorch (Debian's python3-torch, or a torch put
+# first on PYTHONPATH), one step of each in turn, on one and two threads,
+# both presets; then the paper step's growth with batch and with window
+# length (BENCHMARKS.md). scripts/deps.sh bench installs OpenBLAS first:
+# without it Debian's torch runs its products on the reference BLAS, and
+# the benchmark prints PyTorch's times but no ratio.
 .PHONY: bench-train
-bench-train: build deps
+bench-train: build
+	scripts/deps.sh bench
 	$(BIN) bench train --config paper --threads 1,2 --steps 7
 	$(BIN) bench train --config small --threads 1,2 --steps 7
 	$(BIN) bench train --config paper --batch 2,4,8 --torch=false

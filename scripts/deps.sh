@@ -17,9 +17,13 @@ command -v chromium >/dev/null || need+=(chromium)
 command -v npm >/dev/null || need+=(npm)
 command -v mpirun >/dev/null || need+=(openmpi-bin)
 pkg-config --exists ompi-c 2>/dev/null || need+=(libopenmpi-dev pkg-config)
-# `scripts/deps.sh bench` adds the benchmarks' anchors: OpenBLAS for numpy
-# (without it numpy falls back to the reference BLAS) and scipy.
-if [ "${1:-}" = bench ]; then
+# `scripts/deps.sh bench` adds the benchmarks' anchors: OpenBLAS and scipy.
+# Debian's numpy and python3-torch both call libblas.so.3, which is the
+# netlib reference BLAS (unoptimized, one thread) unless OpenBLAS provides
+# it: every benchmark that times numpy or PyTorch runs this first.
+bench=false
+[ "${1:-}" = bench ] && bench=true
+if $bench; then
   dpkg -s libopenblas0-pthread >/dev/null 2>&1 || need+=(libopenblas0-pthread)
   /usr/bin/python3 -c 'import scipy' 2>/dev/null || need+=(python3-scipy)
 fi
@@ -30,6 +34,19 @@ if [ ${#need[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   $sudo apt-get update -qq
   $sudo apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+if $bench; then
+  # Installing OpenBLAS makes it libblas.so.3 unless the alternative was
+  # set by hand; the benchmarks name the BLAS they find either way, and
+  # give no ratio against the reference one.
+  link=$(/sbin/ldconfig -p | awk '/libblas\.so\.3 \(.*(x86-64|AArch64)/ && !p {p = $NF} END {print p}')
+  blas=$(readlink -f "$link" 2>/dev/null || true)
+  case "$blas" in
+    *openblas*) ;;
+    *) echo "warning: libblas.so.3 is ${blas:-missing}, not OpenBLAS: see" \
+         "update-alternatives --display libblas.so.3-$(basename "$(dirname "${link:-/x/?}")")" >&2 ;;
+  esac
 fi
 
 cd "$(dirname "$0")/.."

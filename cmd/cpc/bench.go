@@ -70,13 +70,19 @@ func runBench(args []string, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stderr, "config %s (C %d, H %d, K %d), negatives batch, Adam; kernels %s; %s, %d CPUs; %d replicas\n",
 		cfg.Name, cfg.Channels, cfg.Hidden, cfg.Predict, asm.Path(), cpuid.CPU.BrandName, runtime.NumCPU(), g.Size())
-	fmt.Fprintf(stdout, "| batch | window | threads | ours ms/step | GFLOP/s | PyTorch ms/step | PyTorch/ours | peak RSS |\n|--:|--:|--:|--:|--:|--:|--:|--:|\n")
 	var splits []string
 	for _, b := range bs {
 		for _, w := range ws {
 			p, err := benchPoint(g, benchModel{Arch: cfg, Window: w, Batch: b, LR: d.LR}, corpus, ts, *steps, *warmup, *torch)
 			if err != nil {
 				return err
+			}
+			if len(splits) == 0 {
+				// The header, once the first point has started PyTorch.
+				if p.anchor != nil {
+					fmt.Fprintf(stdout, "%s\n\n", p.anchor.header())
+				}
+				fmt.Fprintf(stdout, "| batch | window | threads | ours ms/step | GFLOP/s | PyTorch ms/step | PyTorch/ours | peak RSS |\n|--:|--:|--:|--:|--:|--:|--:|--:|\n")
 			}
 			p.print(stdout)
 			splits = append(splits, p.splitText())
@@ -112,7 +118,7 @@ type point struct {
 	torch   [][]float64
 	split   []train.Timing // summed over the timed steps, by thread count
 	rss     string
-	version string
+	anchor  *torchInfo // nil without PyTorch
 }
 
 // benchPoint times cfg's training step: every round runs one step of
@@ -139,7 +145,7 @@ func benchPoint(g dist.Group, cfg benchModel, corpus *data.Corpus, threads []int
 			return nil, err
 		}
 		defer ts.Close()
-		p.version = ts.Version
+		p.anchor = &ts.Info
 	}
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
 	for round := range warmup + steps {
@@ -178,6 +184,9 @@ func (p *point) print(w io.Writer) {
 		if len(p.torch[i]) > 0 {
 			tm := median(p.torch[i])
 			torch, ratio = fmt.Sprintf("%.1f", tm), fmt.Sprintf("%.2f×", tm/ours)
+			if p.anchor.noRatio() != "" {
+				ratio = "– (reference BLAS)"
+			}
 		}
 		fmt.Fprintf(w, "| %d | %d | %d | %.1f | %.1f | %s | %s | %s |\n",
 			p.cfg.Batch, p.cfg.Window, n, ours, gflop/ours*1000, torch, ratio, p.rss)
@@ -189,8 +198,8 @@ func (p *point) print(w io.Writer) {
 func (p *point) splitText() string {
 	var s strings.Builder
 	fmt.Fprintf(&s, "batch %d, window %d: %.1f GFLOP/step", p.cfg.Batch, p.cfg.Window, p.cfg.StepFLOPs(p.cfg.Batch, p.cfg.Window)/1e9)
-	if p.version != "" {
-		fmt.Fprintf(&s, "; PyTorch %s", p.version)
+	if p.anchor != nil {
+		fmt.Fprintf(&s, "; PyTorch %s on %s", p.anchor.Torch, p.anchor.BLAS.name())
 	}
 	s.WriteString("\n")
 	for i, n := range p.threads {
