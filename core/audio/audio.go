@@ -20,6 +20,7 @@ package audio
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io/fs"
 	"math"
@@ -147,10 +148,25 @@ func unit(v float64) float32 {
 	return f
 }
 
+// ErrTooLong and ErrSampleRate are wrapped by the errors of audio longer
+// than the caller's bound and of audio at another rate than SampleRate, so
+// that a caller can tell them from malformed input (a server answers them
+// with different statuses). The messages stay as they are.
+var (
+	ErrTooLong    = errors.New("audio too long")
+	ErrSampleRate = errors.New("wrong sample rate")
+)
+
+// kindError is an error whose message is err's and which also matches kind.
+type kindError struct{ err, kind error }
+
+func (e kindError) Error() string   { return e.err.Error() }
+func (e kindError) Unwrap() []error { return []error{e.err, e.kind} }
+
 func tooLong(name string, n uint64, maxSamples int) error {
-	return errorf(name, "audio too long: %d samples (%.0f s at 16 kHz), limit is %d samples", n, float64(n)/SampleRate, maxSamples)
+	return kindError{errorf(name, "audio too long: %d samples (%.0f s at 16 kHz), limit is %d samples", n, float64(n)/SampleRate, maxSamples), ErrTooLong}
 }
 
 func wrongRate(name, format string, rate uint64) error {
-	return errorf(name, "%s: sample rate is %d Hz, need %d Hz (resample first)", format, rate, SampleRate)
+	return kindError{errorf(name, "%s: sample rate is %d Hz, need %d Hz (resample first)", format, rate, SampleRate), ErrSampleRate}
 }

@@ -1,6 +1,7 @@
 package audio
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -38,6 +39,9 @@ func TestReadFileAndFS(t *testing.T) {
 	}
 	_, err = ReadFS(fsys, "corpus/bad.wav")
 	wantError(t, "corpus/bad.wav", err, "sample rate is 22050 Hz")
+	if !errors.Is(err, ErrSampleRate) || errors.Is(err, ErrTooLong) {
+		t.Errorf("wrong rate: %v does not wrap ErrSampleRate alone", err)
+	}
 }
 
 func TestNotWAVOrFLAC(t *testing.T) {
@@ -68,6 +72,9 @@ func TestDecodeLimitWAV(t *testing.T) {
 	}
 	_, err := DecodeLimit("long.wav", wav, 1000)
 	wantError(t, "long.wav", err, "audio too long: 1001 samples")
+	if !errors.Is(err, ErrTooLong) || errors.Is(err, ErrSampleRate) {
+		t.Errorf("too long: %v does not wrap ErrTooLong alone", err)
+	}
 }
 
 // Headers that claim gigabytes must not be believed: allocation follows the

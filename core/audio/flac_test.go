@@ -3,6 +3,7 @@ package audio
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"flag"
 	"io"
 	"log"
@@ -149,6 +150,9 @@ func TestFLACOptionalFields(t *testing.T) {
 	wantError(t, "limit.flac", err, "audio too long: 1600 samples")
 	_, err = DecodeLimit("limit.flac", d, 1000)
 	wantError(t, "limit.flac", err, "audio too long")
+	if !errors.Is(err, ErrTooLong) {
+		t.Errorf("%v does not wrap ErrTooLong", err)
+	}
 }
 
 // Every truncation is an error naming the file: a cut inside a frame fails

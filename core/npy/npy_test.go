@@ -155,6 +155,16 @@ func TestWriteFile(t *testing.T) {
 	if err := WriteFile(filepath.Join(dir, "missing", "z.npy"), []int{1}, []float32{1}); err == nil {
 		t.Fatal("missing directory: no error")
 	}
+	if shape, data, err := ReadFile(path); err != nil || !reflect.DeepEqual(shape, []int{2, 2}) || !reflect.DeepEqual(data, []float32{1, 2, 3, 4}) {
+		t.Fatalf("ReadFile: %v %v %v", shape, data, err)
+	}
+	bad := filepath.Join(dir, "bad.npy")
+	if err := os.WriteFile(bad, []byte("not npy"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := ReadFile(bad); err == nil || !strings.Contains(err.Error(), bad) {
+		t.Fatalf("ReadFile of a bad file: %v, want an error naming it", err)
+	}
 }
 
 func TestReadVariants(t *testing.T) {

@@ -1,17 +1,32 @@
 package npy
 
 import (
+	"bufio"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"math"
+	"os"
 	"strconv"
 )
 
 // maxHeader is numpy.load's default max_header_size: larger headers are
 // refused rather than parsed.
 const maxHeader = 10000
+
+// ReadFile reads the .npy array at path (see Read); errors name the path.
+func ReadFile(path string) (shape []int, data []float32, err error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer f.Close()
+	if shape, data, err = Read(bufio.NewReader(f)); err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return shape, data, nil
+}
 
 // Read reads a .npy array of little-endian float32 in C order (what Write
 // produces, and what numpy.save writes for float32 on little-endian
