@@ -31,7 +31,7 @@ probe: build
 deps:
 	scripts/deps.sh
 
-test: deps vet test-native test-noasm test-arm64 test-wasm test-browser test-mpi
+test: deps vet test-native test-noasm test-arm64 test-wasm test-browser test-worker test-mpi
 
 vet:
 	$(GO) vet ./...
@@ -111,6 +111,43 @@ bench-kernels:
 bench-browser: build wasm
 	$(GO) run ./bench/browser
 	GOOS=js GOARCH=wasm $(GO) run -tags wasmsimd -exec "$(WASMSIMD) exec" ./bench/kernels -python "" -only ³
+
+# The embedding endpoint as a Cloudflare Worker (README, "Serve
+# embeddings at the edge"), in wasm/worker/build/ (not committed): the
+# wasm/worker program with the SIMD128 kernels, its glue, and the
+# checkpoint MODEL (default: the bundled small model, made by make
+# worker-model); then the bundle's size against Cloudflare's limits.
+WORKERDIR := wasm/worker/build
+MODEL     ?= wasm/worker/small.safetensors
+.PHONY: worker worker-model serve-worker deploy-worker test-worker
+worker: $(TOOLS)
+	mkdir -p "$(WORKERDIR)"
+	$(WASMSIMD) build "$(WORKERDIR)/cpc.wasm" ./wasm/worker
+	cp wasm/worker/worker.mjs "$$($(GO) env GOROOT)/lib/wasm/wasm_exec.js" "$(WORKERDIR)/"
+	cp "$(MODEL)" "$(WORKERDIR)/model.safetensors"
+	printf '%s\n' "$(MODEL)" > "$(WORKERDIR)/model-source.txt"
+	wasm/worker/size.sh "$(WORKERDIR)"
+
+# Trains the bundled checkpoint, wasm/worker/small.safetensors: the small
+# model on the bundled sample, make probe's settings for 1000 steps (about
+# 3 to 5 minutes on 2 cores; on one machine, the same file every time).
+worker-model: build
+	$(BIN) train --config small --window 10240 --batch 16 --lr 2e-3 --warmup 100 --clip 1 --seed 1 --threads 2 --steps 1000 --save-every 0 --out run/worker-model
+	cp run/worker-model/model.safetensors wasm/worker/small.safetensors
+
+# Serves the built Worker with workerd at http://127.0.0.1:8787/.
+serve-worker: worker
+	node_modules/.bin/workerd serve wasm/worker/workerd.capnp
+
+deploy-worker: worker
+	node_modules/.bin/wrangler deploy -c wasm/worker/wrangler.toml
+
+# Builds the Worker, serves it with workerd on a loopback port and checks
+# it end to end against native cpc embed: sample files in, every bad input,
+# a burst of mixed requests; then wrangler deploy --dry-run.
+test-worker: worker
+	$(GO) vet -tags workerd ./wasm/worker/workerd
+	$(GO) test -count=1 -timeout 5m -tags workerd ./wasm/worker/workerd
 
 # The cpc binary with the MPI transport (cgo over Debian's Open MPI):
 # mpirun -np N bin/cpc-mpi train --distributed mpi … (README, "Train on a

@@ -3,9 +3,10 @@
 # already there: qemu-user (arm64 kernels under emulation), Debian's python3
 # with numpy and torch (the PyTorch compatibility check and the benchmark
 # anchors), chromium (the browser demo's end-to-end test), npm and, through
-# it, the wasm tools package-lock.json pins (wabt and binaryen, for the
-# browser's SIMD128 kernels), and Open MPI (openmpi-bin, libopenmpi-dev: the
-# mpi build's cgo binding and its tests under mpirun). Run as root, or with
+# it, the tools package-lock.json pins (wabt and binaryen, for the SIMD128
+# kernels; workerd and wrangler, for the Workers endpoint), and Open MPI
+# (openmpi-bin, libopenmpi-dev: the mpi build's cgo binding and its tests
+# under mpirun). Run as root, or with
 # sudo available.
 set -euo pipefail
 
@@ -50,6 +51,7 @@ if $bench; then
 fi
 
 cd "$(dirname "$0")/.."
-if [ ! -x node_modules/.bin/wasm-merge ] || [ ! -x node_modules/.bin/wat2wasm ]; then
+if [ ! -x node_modules/.bin/wasm-merge ] || [ ! -x node_modules/.bin/wat2wasm ] ||
+  [ ! -x node_modules/.bin/workerd ] || [ ! -x node_modules/.bin/wrangler ]; then
   npm ci --no-audit --no-fund
 fi
