@@ -61,3 +61,24 @@ func TestParseLayer(t *testing.T) {
 		t.Error("layer x accepted")
 	}
 }
+
+// Embed's workspace holds the forward pass only: no gradients and no
+// InfoNCE scores, whose matrix grows with the square of the frames (60 s
+// of audio would need 144 MB for it alone).
+func TestEmbedWorkspaceForwardOnly(t *testing.T) {
+	a, err := Preset("small")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := New[float32](a, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := m.newWorkspace(1, 16000, false)
+	if w.dacts != nil || w.dz != nil || w.dctx != nil || w.dzg != nil || w.nce.scores != nil || w.nce.proj != nil {
+		t.Error("the embedding workspace allocates what only training uses")
+	}
+	if w = m.NewWorkspace(1, 16000); w.dacts == nil || w.dz == nil || w.dctx == nil || w.nce.scores == nil {
+		t.Error("the training workspace lacks its gradient buffers")
+	}
+}

@@ -56,6 +56,13 @@ type Workspace[T nn.Float] struct {
 
 // NewWorkspace returns buffers for batches of batch windows of samples each.
 func (m *Model[T]) NewWorkspace(batch, samples int) *Workspace[T] {
+	return m.newWorkspace(batch, samples, true)
+}
+
+// newWorkspace leaves out, unless train, what only the loss and the
+// gradients use: the gradients' buffers and InfoNCE's score matrix, which
+// grows with the square of the frames. Embed's workspace only encodes.
+func (m *Model[T]) newWorkspace(batch, samples int, train bool) *Workspace[T] {
 	cfg := m.Arch
 	w := &Workspace[T]{m: m, batch: batch, samples: samples, frames: cfg.Frames(samples)}
 	n := samples
@@ -82,16 +89,21 @@ func (m *Model[T]) NewWorkspace(batch, samples int) *Workspace[T] {
 	}
 	for l, p := range w.pads {
 		w.acts = append(w.acts, make([]T, batch*p*cfg.Channels))
-		w.dacts = append(w.dacts, make([]T, batch*p*cfg.Channels))
 		w.convs = append(w.convs, m.Convs[l].NewScratch(batch*p*m.Convs[l].Stride))
 	}
 	rows := w.frames * batch
-	w.z, w.dz = make([]T, rows*cfg.Channels), make([]T, rows*cfg.Channels)
-	w.ctx, w.dctx = make([]T, rows*cfg.Hidden), make([]T, rows*cfg.Hidden)
+	w.z, w.ctx = make([]T, rows*cfg.Channels), make([]T, rows*cfg.Hidden)
 	w.gru = m.GRU.NewCache(w.frames, batch)
-	w.zg, w.dzg, w.layout, w.group = w.z, w.dz, batchLayout{batch, batch, 0}, dist.Single
-	w.nce = newNCEScratch[T](rows, rows, cfg.Hidden, w.layout)
+	w.zg, w.layout, w.group = w.z, batchLayout{batch, batch, 0}, dist.Single
 	w.met = NewMetrics(cfg.Predict)
+	if train {
+		for _, p := range w.pads {
+			w.dacts = append(w.dacts, make([]T, batch*p*cfg.Channels))
+		}
+		w.dz, w.dctx = make([]T, rows*cfg.Channels), make([]T, rows*cfg.Hidden)
+		w.dzg = w.dz
+		w.nce = newNCEScratch[T](rows, rows, cfg.Hidden, w.layout)
+	}
 	return w
 }
 
