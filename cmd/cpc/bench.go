@@ -64,7 +64,7 @@ func runBench(args []string, stderr io.Writer) error {
 	if *steps < 1 || *warmup < 0 {
 		return usageError{fmt.Errorf("--steps must be positive and --warmup not negative")}
 	}
-	corpus, _, err := loadCorpus("", "")
+	corpus, _, err := loadCorpus(corpusSource{}, stderr)
 	if err != nil {
 		return err
 	}

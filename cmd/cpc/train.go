@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -15,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/gocpc/cpc/asm"
 	"github.com/gocpc/cpc/core/audio"
@@ -30,6 +33,8 @@ func runTrain(args []string, stderr io.Writer) error {
 	fl := newFlags("train", "[flags]", stderr)
 	dataDir := fl.String("data", "", "corpus in LibriSpeech layout (default: the bundled sample)")
 	split := fl.String("split", "", "file of utterance ids to train on (a path, or a name inside the corpus); default: all")
+	cacheDir := fl.String("cache", "", "corpus cache of --data: decoded once, windows read from it, so memory does not grow with the corpus (default: in the user's cache directory; 'none': decode into memory)")
+	onBadFile := fl.String("on-bad-file", "stop", "a corpus file that does not decode: 'stop' the run, or 'skip' it (reported, and counted in metrics.jsonl)")
 	preset := fl.String("config", "paper", "model preset: paper or small")
 	archFlags := addArchFlags(fl)
 	optionFlags := addOptionFlags(fl)
@@ -66,7 +71,15 @@ func runTrain(args []string, stderr io.Writer) error {
 		plan.Out, stderr = "", io.Discard
 	}
 	setup := runSetup{group: g, resume: *resume, init: *initFrom}
-	t, corpus, where, err := setup.start(fl, *preset, archFlags, optionFlags, *dataDir, *split)
+	src := corpusSource{dir: *dataDir, split: *split, cache: *cacheDir}
+	switch *onBadFile {
+	case "stop":
+	case "skip":
+		src.onBad = data.SkipBadFile
+	default:
+		return usageError{fmt.Errorf("--on-bad-file %q: want stop or skip", *onBadFile)}
+	}
+	t, corpus, where, err := setup.start(fl, *preset, archFlags, optionFlags, src, stderr)
 	if err != nil {
 		return rankError(g, err)
 	}
@@ -142,11 +155,11 @@ type runSetup struct {
 // start works out the run's settings, loads the corpus and returns the
 // trainer; a usage error for settings that cannot work.
 func (s *runSetup) start(fl *flag.FlagSet, preset string, archFlags map[string]func(*cpc.Arch), optionFlags map[string]func(*train.Options) error,
-	dataDir, split string) (*train.Trainer, *data.Corpus, string, error) {
+	src corpusSource, log io.Writer) (*train.Trainer, *data.Corpus, string, error) {
 	if err := s.settings(fl, preset, archFlags, optionFlags); err != nil {
 		return nil, nil, "", err
 	}
-	corpus, where, err := loadCorpus(dataDir, split)
+	corpus, where, err := loadCorpus(src, log)
 	if err != nil {
 		return nil, nil, "", err
 	}
@@ -391,16 +404,24 @@ func parseNegatives(s string) (int, error) {
 	return n, nil
 }
 
-// loadCorpus scans and decodes the corpus at dir (the bundled sample if
-// dir is empty), keeping the utterances of split if given.
-func loadCorpus(dir, split string) (*data.Corpus, string, error) {
-	fsys, where, err := openCorpus(dir)
+// corpusSource is where and how a command reads its corpus.
+type corpusSource struct {
+	dir, split string         // the bundled sample if dir is empty
+	cache      string         // cache directory; "": the default one; "none": decode into memory
+	onBad      data.OnBadFile // a file that does not decode
+}
+
+// loadCorpus scans the corpus and decodes it: into memory (the bundled
+// sample, or with --cache none), else into its corpus cache, from which
+// training reads windows. log gets what the cache did.
+func loadCorpus(src corpusSource, log io.Writer) (*data.Corpus, string, error) {
+	fsys, where, err := openCorpus(src.dir)
 	if err != nil {
 		return nil, "", err
 	}
 	var ids []string
-	if split != "" {
-		if ids, err = readSplit(fsys, split); err != nil {
+	if src.split != "" {
+		if ids, err = readSplit(fsys, src.split); err != nil {
 			return nil, "", err
 		}
 	}
@@ -408,10 +429,53 @@ func loadCorpus(dir, split string) (*data.Corpus, string, error) {
 	if err != nil {
 		return nil, "", fmt.Errorf("corpus %s: %w", where, err)
 	}
-	if err := c.Load(fsys); err != nil {
+	if src.dir == "" || src.cache == "none" {
+		if err := c.Load(fsys); err != nil {
+			return nil, "", fmt.Errorf("corpus %s: %w", where, err)
+		}
+		return c, where, nil
+	}
+	dir := src.cache
+	if dir == "" {
+		if dir, err = defaultCacheDir(src.dir); err != nil {
+			return nil, "", err
+		}
+	}
+	start, last := time.Now(), time.Now()
+	rep, err := c.Cache(fsys, dir, src.onBad, func(done, total int) {
+		if time.Since(last) > 5*time.Second || done == total {
+			fmt.Fprintf(log, "corpus cache: decoded %d of %d files\n", done, total)
+			last = time.Now()
+		}
+	})
+	if err != nil {
 		return nil, "", fmt.Errorf("corpus %s: %w", where, err)
 	}
+	for i, e := range rep.Skipped {
+		if i == 10 {
+			fmt.Fprintf(log, "skipped: … %d more\n", len(rep.Skipped)-10)
+			break
+		}
+		fmt.Fprintf(log, "skipped: %v\n", e)
+	}
+	fmt.Fprintf(log, "corpus cache: %s: %d utterances reused, %d decoded, %d skipped; %.2f GB; ready in %s\n",
+		dir, rep.Reused, rep.Decoded, len(rep.Skipped), float64(rep.Bytes)/1e9, time.Since(start).Round(time.Millisecond))
 	return c, where, nil
+}
+
+// defaultCacheDir is the corpus cache of the corpus directory dir: under
+// the user's cache directory, named after dir's absolute path.
+func defaultCacheDir(dir string) (string, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
+	base, err := os.UserCacheDir()
+	if err != nil {
+		return "", fmt.Errorf("no cache directory for the corpus (%w): give --cache DIR, or --cache none to decode into memory", err)
+	}
+	h := sha256.Sum256([]byte(abs))
+	return filepath.Join(base, "cpc", "corpus-"+hex.EncodeToString(h[:8])), nil
 }
 
 // openCorpus returns the corpus directory dir, or the bundled sample if

@@ -11,13 +11,14 @@ type Metrics struct {
 	Step        int       `json:"step"` // updates done, this one included
 	Loss        float64   `json:"loss"`
 	Accuracy    float64   `json:"accuracy"`
-	LossK       []float64 `json:"loss_k"`        // per prediction step k = 1..K
-	AccuracyK   []float64 `json:"accuracy_k"`    // per prediction step k = 1..K
-	GradNorm    float64   `json:"grad_norm"`     // before clipping
-	LR          float64   `json:"lr"`            // of this update
-	Seconds     float64   `json:"seconds"`       // the step's time, batch drawing to update
-	StepsPerSec float64   `json:"steps_per_sec"` // since the training call began
-	ElapsedSec  float64   `json:"elapsed_sec"`   // since the training call began
+	LossK       []float64 `json:"loss_k"`              // per prediction step k = 1..K
+	AccuracyK   []float64 `json:"accuracy_k"`          // per prediction step k = 1..K
+	GradNorm    float64   `json:"grad_norm"`           // before clipping
+	LR          float64   `json:"lr"`                  // of this update
+	Seconds     float64   `json:"seconds"`             // the step's time, batch drawing to update
+	StepsPerSec float64   `json:"steps_per_sec"`       // since the training call began
+	ElapsedSec  float64   `json:"elapsed_sec"`         // since the training call began
+	BadFiles    int       `json:"bad_files,omitempty"` // corpus files left out: they did not decode
 
 	counts []int // predictions per k, while the loss is being summed
 }

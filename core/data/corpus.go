@@ -17,18 +17,34 @@ import (
 	"github.com/gocpc/cpc/core/audio"
 )
 
-// Utterance is one audio file of a corpus, decoded to 16 kHz mono.
+// Utterance is one audio file of a corpus, decoded to 16 kHz mono: in
+// memory (Audio, from Load) or in a corpus cache (see Corpus.Cache).
 type Utterance struct {
 	ID      string // <speaker>-<chapter>-<n>
 	Speaker string
 	Path    string // within the corpus file system
 	Audio   []float32
+
+	src     *cacheFile // the cache holding the samples, if not in memory
+	offset  int64      // where in it
+	samples int
+	format  int // bytes a sample there
+}
+
+// Samples is the utterance's length in samples.
+func (u *Utterance) Samples() int {
+	if u.src != nil {
+		return u.samples
+	}
+	return len(u.Audio)
 }
 
 // Corpus is a set of utterances in LibriSpeech layout,
 // ROOT/<speaker>/<chapter>/<speaker>-<chapter>-<n>.flac (or .wav).
 type Corpus struct {
 	Utterances []Utterance // sorted by ID
+	BadFiles   []error     // files left out because they did not decode (Cache with SkipBadFile)
+	cache      *cacheFile  // where the utterances' samples are, if not in memory
 }
 
 var uttName = regexp.MustCompile(`^([0-9A-Za-z_]+)-([0-9A-Za-z_]+)-([0-9A-Za-z_]+)\.(flac|wav)$`)
@@ -127,11 +143,11 @@ func (c *Corpus) Speakers() []string {
 	return s
 }
 
-// Samples is the total number of samples loaded.
+// Samples is the total number of samples.
 func (c *Corpus) Samples() int {
 	n := 0
-	for _, u := range c.Utterances {
-		n += len(u.Audio)
+	for i := range c.Utterances {
+		n += c.Utterances[i].Samples()
 	}
 	return n
 }

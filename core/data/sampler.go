@@ -15,6 +15,7 @@ type Sampler struct {
 	eligible  []*Utterance
 	bySpeaker [][]*Utterance // eligible utterances per speaker
 	drawn     []int          // speakers > 0: this batch's speakers
+	scratch   []byte         // a window's bytes read from a corpus cache
 	Skipped   int            // utterances shorter than a window
 }
 
@@ -25,7 +26,7 @@ func NewSampler(c *Corpus, window, speakers int) (*Sampler, error) {
 	index := map[string]int{} // speaker → position in bySpeaker
 	for i := range c.Utterances {
 		u := &c.Utterances[i]
-		if len(u.Audio) < window {
+		if u.Samples() < window {
 			s.Skipped++
 			continue
 		}
@@ -64,11 +65,15 @@ func (s *Sampler) Use(speakers int) error {
 	return nil
 }
 
+// Cached reports whether the windows are read from a corpus cache.
+func (s *Sampler) Cached() bool { return len(s.eligible) > 0 && s.eligible[0].src != nil }
+
 // Eligible is the number of utterances windows are drawn from.
 func (s *Sampler) Eligible() int { return len(s.eligible) }
 
-// Fill writes len(out)/window windows into out, back to back.
-func (s *Sampler) Fill(out []float32, rng *rand.Rand) {
+// Fill writes len(out)/window windows into out, back to back. Only a
+// corpus cache that cannot be read fails it.
+func (s *Sampler) Fill(out []float32, rng *rand.Rand) error {
 	if s.speakers > 0 { // the first N of a partial Fisher–Yates shuffle
 		for i := range s.drawn {
 			s.drawn[i] = i
@@ -84,7 +89,10 @@ func (s *Sampler) Fill(out []float32, rng *rand.Rand) {
 			pool = s.bySpeaker[s.drawn[i%s.speakers]]
 		}
 		u := pool[rng.IntN(len(pool))]
-		start := rng.IntN(len(u.Audio) - s.window + 1)
-		copy(out[b:b+s.window], u.Audio[start:])
+		start := rng.IntN(u.Samples() - s.window + 1)
+		if err := u.read(start, out[b:b+s.window], &s.scratch); err != nil {
+			return err
+		}
 	}
+	return nil
 }

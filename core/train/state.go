@@ -56,7 +56,7 @@ func rngKey(name string, r int) string {
 // generatorStates returns every replica's generator states (data's, then
 // the negatives'), in rank order.
 func (t *Trainer) generatorStates() ([][]byte, error) {
-	dataRNG, _ := t.dataPCG.MarshalBinary() // PCG's marshalling cannot fail
+	dataRNG, _ := t.dataState().MarshalBinary() // PCG's marshalling cannot fail
 	negRNG, _ := t.negPCG.MarshalBinary()
 	return dist.AllGatherBytes(t.group, append(dataRNG, negRNG...))
 }

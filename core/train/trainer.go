@@ -48,11 +48,13 @@ type Trainer struct {
 	dataRNG, negRNG *rand.Rand
 	ws              *cpc.Workspace[float32]
 	batch           []float32
+	pre             prefetch
 	out             string // the running plan's output directory; "" writes nothing
 	saved           string // where the newest good checkpoint is, for errors
 	timing          Timing
 	met             cpc.Metrics           // the last step's
 	draw            func(batch []float32) // tests' windows instead of the sampler's
+	badFiles        int                   // the corpus's files that did not decode
 }
 
 // Timing is where TrainBatch's time went, accumulated over steps.
@@ -107,6 +109,7 @@ func build(g dist.Group, model *cpc.Model[float32], opts Options, step int, data
 		adam:  optim.NewAdam(model.Params(), opts.Schedule),
 		ws:    model.NewWorkspace(share, opts.Window),
 		batch: make([]float32, share*opts.Window)}
+	t.pre.buf, t.pre.done = make([]float32, len(t.batch)), make(chan error, 1)
 	t.adam.Step = step
 	if err := t.ws.Join(g); err != nil {
 		return nil, err
@@ -117,8 +120,10 @@ func build(g dist.Group, model *cpc.Model[float32], opts Options, step int, data
 	return t, t.SetCorpus(c)
 }
 
-// SetCorpus makes c (already loaded) the source of the following batches.
+// SetCorpus makes c (loaded, or backed by a cache) the source of the
+// following batches.
 func (t *Trainer) SetCorpus(c *data.Corpus) error {
+	t.dropPrefetch()
 	s, err := data.NewSampler(c, t.Opts.Window, t.Opts.Speakers)
 	if err != nil {
 		return err
@@ -128,7 +133,7 @@ func (t *Trainer) SetCorpus(c *data.Corpus) error {
 			return err
 		}
 	}
-	t.Sampler = s
+	t.Sampler, t.badFiles = s, len(c.BadFiles)
 	return nil
 }
 
@@ -216,15 +221,19 @@ func (t *Trainer) Run(ctx context.Context, plan Plan, report func(cpc.Metrics) e
 // model is left unchanged.
 func (t *Trainer) TrainBatch() (cpc.Metrics, error) {
 	start := time.Now()
-	if err := t.Sampler.Use(t.Opts.SpeakersAt(t.Step)); err != nil {
-		return cpc.Metrics{}, err // checked for every phase by SetCorpus
-	}
-	if t.draw != nil {
-		t.draw(t.batch)
-	} else {
-		t.Sampler.Fill(t.batch, t.dataRNG)
+	if err := t.takeBatch(); err != nil {
+		return cpc.Metrics{}, fmt.Errorf("step %d: %w", t.Step+1, err)
 	}
 	t.timing.Data += time.Since(start)
+	met, err := t.update(start)
+	if err != nil {
+		t.undoBatch()
+	}
+	return met, err
+}
+
+// update is a step on the batch taken: gradients, Reduce, Adam.
+func (t *Trainer) update(start time.Time) (cpc.Metrics, error) {
 	t.Model.ZeroGrad()
 	var err error
 	if t.met, err = t.ws.Gradients(t.batch, t.Opts.Negatives, t.negRNG); err != nil {
@@ -249,7 +258,7 @@ func (t *Trainer) TrainBatch() (cpc.Metrics, error) {
 	}
 	t.adam.Update(met.GradNorm)
 	t.Step++
-	met.Step, met.LR, met.Seconds = t.Step, t.adam.RateAt(t.Step), time.Since(start).Seconds()
+	met.Step, met.LR, met.Seconds, met.BadFiles = t.Step, t.adam.RateAt(t.Step), time.Since(start).Seconds(), t.badFiles
 	return *met, nil
 }
 

@@ -1,0 +1,90 @@
+package train
+
+import "math/rand/v2"
+
+// prefetch reads the next step's windows while this step runs, so that
+// reading a corpus cache never stalls the step (a corpus in memory needs
+// no read-ahead: its windows are copied in a fraction of a millisecond,
+// and it would cost the step its one allocation). The windows are drawn in
+// the same order as without it, and what a checkpoint saves is the data
+// generator's state before the draw of the first batch not yet trained
+// on, so runs and resumes stay exact.
+type prefetch struct {
+	buf  []float32  // the next step's windows, once its read is done
+	done chan error // the read's result
+	busy bool       // a read was started and not yet taken
+	// The data generator's state before the draw of the batch being
+	// trained on, and before the next one's.
+	cur, next rand.PCG
+}
+
+// takeBatch puts the windows of step t.Step into t.batch (prefetched, or
+// read now) and starts reading the next step's.
+func (t *Trainer) takeBatch() error {
+	if t.draw != nil { // a test's windows
+		t.draw(t.batch)
+		return nil
+	}
+	p := &t.pre
+	if p.busy {
+		err := <-p.done
+		p.busy, p.cur = false, p.next
+		if err != nil {
+			*t.dataPCG = p.cur
+			return err
+		}
+		t.batch, p.buf = p.buf, t.batch
+	} else {
+		p.cur = *t.dataPCG
+		if err := t.fill(t.batch, t.Step); err != nil {
+			*t.dataPCG = p.cur
+			return err
+		}
+	}
+	if !t.Sampler.Cached() {
+		return nil
+	}
+	p.next, p.busy = *t.dataPCG, true
+	go t.readAhead(t.Step + 1)
+	return nil
+}
+
+// readAhead reads the windows of step into the prefetch buffer.
+func (t *Trainer) readAhead(step int) { t.pre.done <- t.fill(t.pre.buf, step) }
+
+// fill draws and reads the windows of step (0-based) into batch.
+func (t *Trainer) fill(batch []float32, step int) error {
+	if err := t.Sampler.Use(t.Opts.SpeakersAt(step)); err != nil {
+		return err // checked for every phase by SetCorpus
+	}
+	return t.Sampler.Fill(batch, t.dataRNG)
+}
+
+// undoBatch forgets the batch taken and the next one's read: the step
+// failed, and a retry draws the same windows again.
+func (t *Trainer) undoBatch() {
+	if t.draw != nil {
+		return
+	}
+	t.dropPrefetch()
+	*t.dataPCG = t.pre.cur
+}
+
+// dropPrefetch waits for a read under way and forgets it, the data
+// generator back to its state before that read's draw.
+func (t *Trainer) dropPrefetch() {
+	if t.pre.busy {
+		<-t.pre.done
+		t.pre.busy = false
+		*t.dataPCG = t.pre.next
+	}
+}
+
+// dataState is the data generator's state to save: before the draw of the
+// first batch not trained on.
+func (t *Trainer) dataState() *rand.PCG {
+	if t.pre.busy {
+		return &t.pre.next
+	}
+	return t.dataPCG
+}
