@@ -175,6 +175,14 @@ bench-mpi: build cpc-mpi
 	$(BIN) bench train --config paper --threads 1 --steps 5 --torch=false
 	$(MPIRUN) -np 2 bin/cpc-mpi bench train --distributed mpi --config paper --threads 1 --steps 5 --torch=false
 
+# Training on a corpus of 100 h (the sample's files hard-linked under many
+# speakers) through its corpus cache, beside the sample in memory: time to
+# the first step, steps/s, peak RSS (BENCHMARKS.md, "Corpora larger than
+# memory"). Needs about 12 GB of free disk for the cache, removed after.
+.PHONY: bench-data
+bench-data: build
+	$(GO) run ./bench/data -hours 100 -steps 15 -config paper
+
 # Regenerates the bundled sample corpus (needs espeak-ng, libespeak-ng-dev, sox, flac).
 sample:
 	$(GO) run -tags mksample ./scripts/mksample -out core/sample/corpus

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -43,18 +44,33 @@ func runEmbed(args []string, stderr io.Writer) error {
 		return err
 	}
 	files := fl.Args()
-	var embs []embedding
+	var sink embedSink
+	if *format == "jsonl" {
+		sink, err = newJSONLSink(*out)
+	} else {
+		sink, err = newNpySink(*out, files, *pool == "mean")
+	}
+	if err != nil {
+		return err
+	}
 	for _, f := range files {
 		e, err := embedFile(model, f, l, *pool == "mean")
+		if err == nil {
+			err = sink.put(e)
+		}
 		if err != nil {
+			sink.close()
 			return err
 		}
-		embs = append(embs, e)
 	}
-	if *format == "jsonl" {
-		return writeJSONL(*out, embs)
-	}
-	return writeNpy(*out, embs, *pool == "mean")
+	return sink.close()
+}
+
+// embedSink takes each file's embedding as it is computed, so that memory
+// holds one file's at a time (pooled, every file's mean: one row each).
+type embedSink interface {
+	put(e embedding) error
+	close() error
 }
 
 // embedding is one file's features: rows × dim, row-major.
@@ -81,44 +97,60 @@ func embedFile(m *cpc.Model[float32], path string, layer cpc.Layer, pool bool) (
 	return embedding{file: path, rows: e.Frames, dim: e.Dim, data: e.Data}, nil
 }
 
-// writeNpy writes the embeddings as .npy files. Pooled, they are one
-// array, written to out (embeddings.npy when out is empty). Otherwise each
-// file's array goes to out when it names a file and there is one input,
-// into out when it is a directory (or ends in a separator; made if
-// missing), and beside its input, with the extension .npy, when out is
-// empty, as a converter writes its output.
-func writeNpy(out string, embs []embedding, pooled bool) error {
+// npySink writes the embeddings as .npy files. Pooled, they are one
+// array, written to out (embeddings.npy when out is empty) at the end.
+// Otherwise each file's array goes to out when it names a file and there
+// is one input, into out when it is a directory (or ends in a separator;
+// made if missing), and beside its input, with the extension .npy, when
+// out is empty, as a converter writes its output.
+type npySink struct {
+	out    string
+	pooled bool
+	paths  map[string]string // input file → its .npy, unpooled
+	means  []float32
+	dim    int
+}
+
+// newNpySink checks, before anything is computed, that no two inputs
+// would be written to one file.
+func newNpySink(out string, files []string, pooled bool) (*npySink, error) {
+	s := &npySink{out: out, pooled: pooled, paths: map[string]string{}}
 	if pooled {
-		if out == "" {
-			out = "embeddings.npy"
-		}
-		var all []float32
-		for _, e := range embs {
-			all = append(all, e.data...)
-		}
-		return npy.WriteFile(out, []int{len(embs), embs[0].dim}, all)
+		return s, nil
 	}
-	dir := out != "" && (len(embs) > 1 || isDir(out) || os.IsPathSeparator(out[len(out)-1]))
+	dir := out != "" && (len(files) > 1 || isDir(out) || os.IsPathSeparator(out[len(out)-1]))
 	if dir {
 		if err := os.MkdirAll(out, 0o755); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	seen := map[string]string{}
-	for _, e := range embs {
+	for _, f := range files {
 		path := out
 		if dir || out == "" {
-			path = npyPath(e.file, out)
+			path = npyPath(f, out)
 		}
 		if prev, ok := seen[path]; ok {
-			return fmt.Errorf("%s and %s would both be written to %s", prev, e.file, path)
+			return nil, fmt.Errorf("%s and %s would both be written to %s", prev, f, path)
 		}
-		seen[path] = e.file
-		if err := npy.WriteFile(path, []int{e.rows, e.dim}, e.data); err != nil {
-			return err
-		}
+		seen[path], s.paths[f] = f, path
 	}
-	return nil
+	return s, nil
+}
+
+func (s *npySink) put(e embedding) error {
+	if s.pooled {
+		s.means, s.dim = append(s.means, e.data...), e.dim
+		return nil
+	}
+	return npy.WriteFile(s.paths[e.file], []int{e.rows, e.dim}, e.data)
+}
+
+func (s *npySink) close() error {
+	if !s.pooled || s.dim == 0 {
+		return nil
+	}
+	return npy.WriteFile(cmp.Or(s.out, "embeddings.npy"), []int{len(s.means) / s.dim, s.dim}, s.means)
 }
 
 // npyPath is where file's array goes in dir: its name with the extension
@@ -136,32 +168,46 @@ func isDir(p string) bool {
 	return err == nil && st.IsDir()
 }
 
-// writeJSONL writes one object a file: {"file", "shape", "embedding"}, the
-// embedding a list of rows (or one vector when pooled to one row).
-func writeJSONL(out string, embs []embedding) error {
+// jsonlSink writes one object a file: {"file", "shape", "embedding"},
+// the embedding a list of rows (or one vector when pooled to one row), to
+// out ('-' or empty: standard output).
+type jsonlSink struct {
+	f   *os.File // nil for standard output
+	bw  *bufio.Writer
+	enc *json.Encoder
+}
+
+func newJSONLSink(out string) (*jsonlSink, error) {
+	s := &jsonlSink{}
 	w := io.Writer(os.Stdout)
 	if out != "" && out != "-" {
 		f, err := os.Create(out)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		defer f.Close()
-		w = f
+		s.f, w = f, f
 	}
-	bw := bufio.NewWriter(w)
-	enc := json.NewEncoder(bw)
-	for _, e := range embs {
-		rows := make([][]float32, e.rows)
-		for r := range rows {
-			rows[r] = e.data[r*e.dim : (r+1)*e.dim]
-		}
-		rec := map[string]any{"file": e.file, "shape": []int{e.rows, e.dim}, "embedding": rows}
-		if e.rows == 1 {
-			rec["shape"], rec["embedding"] = []int{e.dim}, rows[0]
-		}
-		if err := enc.Encode(rec); err != nil {
-			return err
-		}
+	s.bw = bufio.NewWriter(w)
+	s.enc = json.NewEncoder(s.bw)
+	return s, nil
+}
+
+func (s *jsonlSink) put(e embedding) error {
+	rows := make([][]float32, e.rows)
+	for r := range rows {
+		rows[r] = e.data[r*e.dim : (r+1)*e.dim]
 	}
-	return bw.Flush()
+	rec := map[string]any{"file": e.file, "shape": []int{e.rows, e.dim}, "embedding": rows}
+	if e.rows == 1 {
+		rec["shape"], rec["embedding"] = []int{e.dim}, rows[0]
+	}
+	return s.enc.Encode(rec)
+}
+
+func (s *jsonlSink) close() error {
+	err := s.bw.Flush()
+	if s.f != nil {
+		err = cmp.Or(err, s.f.Close())
+	}
+	return err
 }

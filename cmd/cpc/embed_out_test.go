@@ -66,4 +66,14 @@ func TestEmbedOutputPaths(t *testing.T) {
 	if code != 1 || !strings.Contains(e, bad) || strings.Contains(e, ".tmp") {
 		t.Errorf("--out in a missing directory: exit %d, want 1 with an error on %s; said:\n%s", code, bad, e)
 	}
+
+	// Two inputs whose arrays would share a name are refused before
+	// anything is computed or written.
+	b2 := filepath.Join(dir, "other", "a.wav")
+	os.WriteFile(b2, audio.EncodeWAV16(make([]float32, 3200), 16000), 0o644)
+	out := filepath.Join(dir, "clash")
+	code, e = cli("embed", "--model", model, "--out", out, a, b2)
+	if ents, _ := os.ReadDir(out); code != 1 || !strings.Contains(e, "would both be written") || len(ents) != 0 {
+		t.Errorf("two a.wav into one folder: exit %d, %d files written; said:\n%s", code, len(ents), e)
+	}
 }

@@ -20,6 +20,19 @@ import (
 	"github.com/gocpc/cpc/core/train"
 )
 
+// TestMain gives the tests a cache directory of their own: corpus caches
+// (cpc train and probe with --data) go there, not into the user's.
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "cpc-test-cache")
+	if err != nil {
+		panic(err)
+	}
+	os.Setenv("XDG_CACHE_HOME", dir)
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
 // cli runs the command in-process and returns its exit code and stderr.
 func cli(args ...string) (int, string) {
 	var stderr bytes.Buffer

@@ -28,6 +28,7 @@ Several --features (or one comma-separated list) give one row each.`
 func runProbe(args []string, stderr io.Writer) error {
 	fl := newFlags("probe", "--features SPEC[,SPEC…] [flags]\n\n"+probeSpecs, stderr)
 	dataDir := fl.String("data", "", "corpus in LibriSpeech layout (default: the bundled sample, with its phones.txt, train.txt and test.txt)")
+	cacheDir := fl.String("cache", "", "corpus cache of --data, as cpc train's: utterances read one at a time, so memory holds features, not audio ('none': decode into memory)")
 	phones := fl.String("phones", "", "frame labels in CPC_audio's format, '<utterance-id> <label>…', one label per 160 samples (a path, or a name inside the corpus)")
 	trainSplit := fl.String("train-split", "", "utterance ids to fit the classifiers on (a path, or a name inside the corpus)")
 	testSplit := fl.String("test-split", "", "utterance ids to report accuracy on (a path, or a name inside the corpus)")
@@ -74,7 +75,7 @@ func runProbe(args []string, stderr io.Writer) error {
 		}
 		feats = append(feats, f)
 	}
-	ds, where, err := loadProbeData(*dataDir, *phones, *trainSplit, *testSplit)
+	ds, where, err := loadProbeData(corpusSource{dir: *dataDir, cache: *cacheDir}, *phones, *trainSplit, *testSplit)
 	if err != nil {
 		return err
 	}
@@ -159,9 +160,10 @@ func probeFeatures(spec string, seed uint64) (probe.Features, error) {
 }
 
 // loadProbeData reads the labels and splits, checks them against the
-// corpus and decodes the utterances of both splits.
-func loadProbeData(dir, phones, trainSplit, testSplit string) (*probe.Dataset, string, error) {
-	fsys, where, err := openCorpus(dir)
+// corpus and decodes the utterances of both splits: into memory, or into
+// the corpus cache, from which they are read one at a time.
+func loadProbeData(src corpusSource, phones, trainSplit, testSplit string) (*probe.Dataset, string, error) {
+	fsys, where, err := openCorpus(src.dir)
 	if err != nil {
 		return nil, "", err
 	}
@@ -191,7 +193,13 @@ func loadProbeData(dir, phones, trainSplit, testSplit string) (*probe.Dataset, s
 	if err != nil {
 		return nil, "", err
 	}
-	if err := ds.Load(fsys); err != nil {
+	dir, cached, err := src.cacheDir()
+	if err == nil && cached {
+		err = ds.Cache(fsys, dir)
+	} else if err == nil {
+		err = ds.Load(fsys)
+	}
+	if err != nil {
 		return nil, "", fmt.Errorf("corpus %s: %w", where, err)
 	}
 	return ds, where, nil

@@ -115,6 +115,10 @@ func runTrain(args []string, stderr io.Writer) error {
 		}
 		fmt.Fprintln(stderr)
 	}
+	if tm := t.Timing(); tm.Total() > 0 {
+		fmt.Fprintf(stderr, "time in steps: %.1f%% waiting for data, %.1f%% communication\n",
+			100*tm.Data.Seconds()/tm.Total().Seconds(), 100*tm.Model[cpc.Communication].Seconds()/tm.Total().Seconds())
+	}
 	fmt.Fprintf(stderr, "done: step %d; %s, %s, %s in %s\n", t.Step, cpc.ModelFile, train.MetricsFile, plot.LossFile, plan.Out)
 	return nil
 }
@@ -429,17 +433,15 @@ func loadCorpus(src corpusSource, log io.Writer) (*data.Corpus, string, error) {
 	if err != nil {
 		return nil, "", fmt.Errorf("corpus %s: %w", where, err)
 	}
-	if src.dir == "" || src.cache == "none" {
+	dir, cached, err := src.cacheDir()
+	if err != nil {
+		return nil, "", err
+	}
+	if !cached {
 		if err := c.Load(fsys); err != nil {
 			return nil, "", fmt.Errorf("corpus %s: %w", where, err)
 		}
 		return c, where, nil
-	}
-	dir := src.cache
-	if dir == "" {
-		if dir, err = defaultCacheDir(src.dir); err != nil {
-			return nil, "", err
-		}
 	}
 	start, last := time.Now(), time.Now()
 	rep, err := c.Cache(fsys, dir, src.onBad, func(done, total int) {
@@ -463,8 +465,20 @@ func loadCorpus(src corpusSource, log io.Writer) (*data.Corpus, string, error) {
 	return c, where, nil
 }
 
-// defaultCacheDir is the corpus cache of the corpus directory dir: under
-// the user's cache directory, named after dir's absolute path.
+// cacheDir is the corpus cache to use, if any: none for the bundled
+// sample or with --cache none; --cache's directory; by default one under
+// the user's cache directory, named after the corpus's absolute path.
+func (src corpusSource) cacheDir() (dir string, cached bool, err error) {
+	switch {
+	case src.dir == "" || src.cache == "none":
+		return "", false, nil
+	case src.cache != "":
+		return src.cache, true, nil
+	}
+	dir, err = defaultCacheDir(src.dir)
+	return dir, err == nil, err
+}
+
 func defaultCacheDir(dir string) (string, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {

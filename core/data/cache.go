@@ -82,7 +82,8 @@ type CacheReport struct {
 // created if missing and brought up to date: files not in the index, or
 // whose size or modification time changed, are decoded (on all cores) and
 // appended. progress, if not nil, is called as files are decoded. The
-// utterances then read their windows from the cache; c.Close closes it.
+// utterances, changed in place (files skipped are removed), then read
+// their windows from the cache; c.Close closes it.
 func (c *Corpus) Cache(fsys fs.FS, dir string, onBad OnBadFile, progress func(done, total int)) (CacheReport, error) {
 	var rep CacheReport
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -145,12 +146,12 @@ func (c *Corpus) Cache(fsys fs.FS, dir string, onBad OnBadFile, progress func(do
 		rep.Skipped = append(rep.Skipped, skipped...)
 	}
 	src := &cacheFile{f: f}
-	var kept []Utterance
-	for i, u := range c.Utterances {
+	kept := c.Utterances[:0] // in place: pointers to utterances stay good unless some are skipped
+	for i := range c.Utterances {
 		if entry[i] < 0 {
 			continue // skipped: did not decode
 		}
-		e := idx.Entries[entry[i]]
+		u, e := c.Utterances[i], idx.Entries[entry[i]]
 		u.Audio, u.src, u.offset, u.samples, u.format = nil, src, e.Offset, e.Samples, e.Format
 		kept = append(kept, u)
 	}
@@ -336,6 +337,17 @@ func encodeSamples(b []byte, x []float32, format int) []byte {
 		}
 	}
 	return b
+}
+
+// ReadAll returns u's samples: from memory, or read from the cache into a
+// slice of their own.
+func (u *Utterance) ReadAll() ([]float32, error) {
+	if u.src == nil {
+		return u.Audio, nil
+	}
+	x := make([]float32, u.samples)
+	var scratch []byte
+	return x, u.read(0, x, &scratch)
 }
 
 // read fills dst with the samples of u from start: from memory, or from

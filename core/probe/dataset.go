@@ -107,11 +107,22 @@ func (d *Dataset) Load(fsys fs.FS) error {
 	return d.checkLengths()
 }
 
+// Cache is Load through the corpus cache in dir (see data.Corpus.Cache):
+// the utterances are then read one at a time as their features are
+// computed, so memory holds the features, not the audio.
+func (d *Dataset) Cache(fsys fs.FS, dir string) error {
+	if _, err := d.Corpus.Cache(fsys, dir, data.StopOnBadFile, nil); err != nil {
+		return err
+	}
+	return d.checkLengths()
+}
+
 func (d *Dataset) checkLengths() error {
-	for _, u := range d.Corpus.Utterances {
+	for i := range d.Corpus.Utterances {
+		u := &d.Corpus.Utterances[i]
 		labels, _ := d.Labels.Of(u.ID)
-		if want := len(u.Audio) / LabelHop; len(labels) < want-1 || len(labels) > want+1 {
-			return fmt.Errorf("%s has %d labels, but its %d samples make %d frames of %d", d.Labels.where(u.ID), len(labels), len(u.Audio), want, LabelHop)
+		if want := u.Samples() / LabelHop; len(labels) < want-1 || len(labels) > want+1 {
+			return fmt.Errorf("%s has %d labels, but its %d samples make %d frames of %d", d.Labels.where(u.ID), len(labels), u.Samples(), want, LabelHop)
 		}
 	}
 	return nil

@@ -1,6 +1,7 @@
 package probe
 
 import (
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"runtime"
@@ -155,19 +156,25 @@ func trainingFrames(d *Dataset, f Features, opt Options) (frames, error) {
 // each utterance's labelled rows with their phone labels to use, in order.
 func eachFrames(d *Dataset, f Features, utts []*data.Utterance, use func(u *data.Utterance, x []float32, labels []int32)) error {
 	workers := runtime.GOMAXPROCS(0)
-	rows := make([][]float32, workers)
+	rows, errs := make([][]float32, workers), make([]error, workers)
 	for start := 0; start < len(utts); start += workers {
 		batch := utts[start:min(start+workers, len(utts))]
 		var wg sync.WaitGroup
 		for i, u := range batch {
-			wg.Go(func() { rows[i] = f.Compute(u.Audio) })
+			wg.Go(func() {
+				x, err := u.ReadAll() // from the corpus cache, if it has one
+				rows[i], errs[i] = f.Compute(x), err
+			})
 		}
 		wg.Wait()
+		if err := errors.Join(errs[:len(batch)]...); err != nil {
+			return err
+		}
 		for i, u := range batch {
 			x := rows[i]
 			frames := len(x) / f.Dim
 			if frames == 0 {
-				return fmt.Errorf("utterance %s: %d samples make no frame of %s (%d samples each)", u.ID, len(u.Audio), f.Name, f.Width)
+				return fmt.Errorf("utterance %s: %d samples make no frame of %s (%d samples each)", u.ID, u.Samples(), f.Name, f.Width)
 			}
 			all, _ := d.Labels.Of(u.ID)
 			n := 0

@@ -63,6 +63,15 @@ type Timing struct {
 	Model           [cpc.NumPhases]time.Duration
 }
 
+// Total is the time of the steps.
+func (tm Timing) Total() time.Duration {
+	d := tm.Data + tm.Optimizer
+	for _, m := range tm.Model {
+		d += m
+	}
+	return d
+}
+
 // Timing returns the time spent since the last ResetTiming.
 func (t *Trainer) Timing() Timing {
 	tm := t.timing
