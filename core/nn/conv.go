@@ -22,7 +22,7 @@ func NewConv1d[T Float](prefix string, in, out, kernel, stride int, rng *rand.Ra
 		W: newParam[T](prefix+".weight", out, in, kernel),
 		B: newParam[T](prefix+".bias", out)}
 	bound := fanInBound(in * kernel)
-	l.W.swapLast = true
+	l.W.swapTail = 1
 	l.W.initUniform(rng, bound)
 	l.B.initUniform(rng, bound)
 	return l

@@ -8,17 +8,20 @@ import (
 // Param is one trainable tensor: its values, its gradient, and the name and
 // shape it has in the PyTorch module the model mirrors.
 type Param[T Float] struct {
-	Name     string
-	Shape    []int // PyTorch's shape
-	W, G     []T
-	swapLast bool // W is stored with the last two axes of Shape swapped
+	Name  string
+	Shape []int // PyTorch's shape
+	W, G  []T
+	// swapTail > 0: W is stored with axis len(Shape)−1−swapTail of Shape
+	// moved behind the swapTail axes after it (PyTorch's convolution
+	// [Out, In, k…] kept as [Out, k…, In]).
+	swapTail int
 }
 
 // ToTorch returns a copy of v (W, G or any per-element state of p) in
 // PyTorch's layout.
 func (p *Param[T]) ToTorch(v []T) []T {
 	t := make([]T, len(v))
-	if !p.swapLast {
+	if p.swapTail == 0 {
 		copy(t, v)
 		return t
 	}
@@ -35,7 +38,7 @@ func (p *Param[T]) ToTorch(v []T) []T {
 
 // FromTorch writes t, in PyTorch's layout, into dst in p's layout.
 func (p *Param[T]) FromTorch(dst, t []T) {
-	if !p.swapLast {
+	if p.swapTail == 0 {
 		copy(dst, t)
 		return
 	}
@@ -49,10 +52,14 @@ func (p *Param[T]) FromTorch(dst, t []T) {
 	}
 }
 
-// lastTwo splits Shape into (product of leading axes, last-but-one, last).
+// lastTwo splits Shape into (product of the leading axes, the axis that
+// moves, product of the swapTail axes after it).
 func (p *Param[T]) lastTwo() (rows, b, c int) {
 	n := len(p.Shape)
-	b, c = p.Shape[n-2], p.Shape[n-1]
+	b, c = p.Shape[n-1-p.swapTail], 1
+	for _, d := range p.Shape[n-p.swapTail:] {
+		c *= d
+	}
 	return len(p.W) / (b * c), b, c
 }
 
