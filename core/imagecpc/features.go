@@ -1,0 +1,151 @@
+package imagecpc
+
+import (
+	"encoding/json"
+	"fmt"
+	"maps"
+
+	"github.com/gocpc/cpc/core/cpc"
+	"github.com/gocpc/cpc/core/images"
+	"github.com/gocpc/cpc/core/nn"
+	"github.com/gocpc/cpc/core/probe"
+	"github.com/gocpc/cpc/core/safetensors"
+)
+
+// FeatureDim is the length of an image's feature vector: D + H.
+func (a Arch) FeatureDim() int { return a.Dim + a.Hidden }
+
+// Features writes the frozen model's features of the workspace's batch of
+// images into out [batch, D + H]: z and c each averaged over the grid's
+// patches (the paper's probe input: mean-pooled features).
+func (w *Workspace[T]) Features(imgs [][]byte, out []float32) error {
+	if err := w.Encode(imgs); err != nil {
+		return err
+	}
+	a := w.m.Arch
+	F := a.FeatureDim()
+	clear(out[:w.batch*F])
+	scale := 1 / float32(w.grid*w.grid)
+	for p := range w.n {
+		b := p / w.grid % w.batch // p = (i·batch + b)·grid + j
+		f := out[b*F:][:F]
+		for c, v := range w.z[p*a.Dim:][:a.Dim] {
+			f[c] += float32(v) * scale
+		}
+		for c, v := range w.ctx[p*a.Hidden:][:a.Hidden] {
+			f[a.Dim+c] += float32(v) * scale
+		}
+	}
+	return nil
+}
+
+// SetFeatures returns the features of the first n images of s (all of them
+// if n ≤ 0 or beyond s.N), [n, D + H], computed batch images at a time.
+func (m *Model[T]) SetFeatures(s *images.Set, n, batch int) ([]float32, error) {
+	if n <= 0 || n > s.N {
+		n = s.N
+	}
+	if s.H != m.Arch.Image || s.W != m.Arch.Image {
+		return nil, fmt.Errorf("imagecpc: images of %d×%d, the model takes %d×%d", s.H, s.W, m.Arch.Image, m.Arch.Image)
+	}
+	F := m.Arch.FeatureDim()
+	out := make([]float32, n*F)
+	w := m.NewWorkspace(batch)
+	imgs, feats := make([][]byte, batch), make([]float32, batch*F)
+	for lo := 0; lo < n; lo += batch {
+		for b := range imgs {
+			imgs[b] = s.Image(min(lo+b, n-1)) // the last batch repeats the last image
+		}
+		if err := w.Features(imgs, feats); err != nil {
+			return nil, err
+		}
+		copy(out[lo*F:], feats[:min(batch, n-lo)*F])
+	}
+	return out, nil
+}
+
+// Pixels returns the first n images of s as rows of pixels scaled to
+// [0, 1]: the probe's raw-pixel baseline.
+func Pixels(s *images.Set, n int) []float32 {
+	if n <= 0 || n > s.N {
+		n = s.N
+	}
+	out := make([]float32, n*s.H*s.W)
+	for i, v := range s.Pix[:len(out)] {
+		out[i] = float32(v) / 255
+	}
+	return out
+}
+
+// ProbeAccuracy fits a linear classifier (multinomial logistic regression
+// on standardised features, L2 weight l2) on the train rows and returns
+// its accuracy on the test rows. Labels are 0..classes−1.
+func ProbeAccuracy(train []float32, trainY []byte, test []float32, testY []byte, dim, classes int, l2 float64) (float64, error) {
+	std := probe.NewStandardizer(train, dim)
+	train, test = append([]float32(nil), train...), append([]float32(nil), test...)
+	std.Apply(train)
+	std.Apply(test)
+	y := make([]int32, len(trainY))
+	for i, l := range trainY {
+		y[i] = int32(l)
+	}
+	c, err := probe.Fit(train, y, dim, classes, probe.FitOptions{L2: l2})
+	if err != nil {
+		return 0, err
+	}
+	n := len(testY)
+	scores := make([]float32, n*classes)
+	c.Scores(test, n, scores)
+	correct := 0
+	for i, l := range testY {
+		row, best := scores[i*classes:][:classes], 0
+		for k, v := range row {
+			if v > row[best] {
+				best = k
+			}
+		}
+		if best == int(l) {
+			correct++
+		}
+	}
+	return float64(correct) / float64(n), nil
+}
+
+// Save writes m (float32) as a safetensors checkpoint with PyTorch's
+// names, shapes and layouts, the architecture as JSON under "config" and
+// meta beside it.
+func (m *Model[T]) Save(path string, meta map[string]string) error {
+	fm, ok := any(m).(*Model[float32])
+	if !ok {
+		return fmt.Errorf("imagecpc: only float32 models are saved")
+	}
+	arch, _ := json.Marshal(m.Arch) // plain fields always marshal
+	md := map[string]string{"config": string(arch), "format": "cpc-images"}
+	maps.Copy(md, meta)
+	return safetensors.WriteFile(path, cpc.Tensors(fm.Params(), "", weights), md)
+}
+
+// Load reads a checkpoint Save wrote.
+func Load(path string) (*Model[float32], map[string]string, error) {
+	tensors, meta, err := safetensors.ReadFile(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	var a Arch
+	if meta["format"] != "cpc-images" || json.Unmarshal([]byte(meta["config"]), &a) != nil {
+		return nil, nil, fmt.Errorf("%s: not an image CPC checkpoint (format %q)", path, meta["format"])
+	}
+	m, err := New[float32](a, nil)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if err := cpc.SetTensors(m.Params(), "", tensors, weights); err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if err := cpc.CheckNoExtra(m.Params(), tensors, ""); err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return m, meta, nil
+}
+
+func weights(_ int, p *nn.Param[float32]) []float32 { return p.W }
