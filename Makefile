@@ -119,7 +119,7 @@ bench-browser: build wasm
 # worker-model); then the bundle's size against Cloudflare's limits.
 WORKERDIR := wasm/worker/build
 MODEL     ?= wasm/worker/small.safetensors
-.PHONY: worker worker-model serve-worker deploy-worker test-worker
+.PHONY: worker worker-model serve-worker deploy-worker test-worker bench-worker
 worker: $(TOOLS)
 	mkdir -p "$(WORKERDIR)"
 	$(WASMSIMD) build "$(WORKERDIR)/cpc.wasm" ./wasm/worker
@@ -148,6 +148,12 @@ deploy-worker: worker
 test-worker: worker
 	$(GO) vet -tags workerd ./wasm/worker/workerd
 	$(GO) test -count=1 -timeout 5m -tags workerd ./wasm/worker/workerd
+
+# The Worker in workerd on loopback, cold and warm, 1 s and 10 s of audio,
+# beside native embedding of the same audio in the same run; the bundle's
+# size (BENCHMARKS.md, "Edge").
+bench-worker: build worker
+	$(GO) run ./bench/worker
 
 # The cpc binary with the MPI transport (cgo over Debian's Open MPI):
 # mpirun -np N bin/cpc-mpi train --distributed mpi … (README, "Train on a

@@ -35,6 +35,7 @@ import (
 	"bytes"
 	"net/http"
 	"os"
+	"runtime"
 	"runtime/debug"
 	"syscall/js"
 
@@ -90,6 +91,7 @@ func serve(h http.Handler, args []js.Value) any {
 	}
 	w := &recorder{header: http.Header{}, status: http.StatusOK}
 	h.ServeHTTP(w, r)
+	status := w.status
 	out := js.Global().Get("Array").New()
 	for k, vs := range w.header {
 		for _, v := range vs {
@@ -98,7 +100,13 @@ func serve(h http.Handler, args []js.Value) any {
 	}
 	b := js.Global().Get("Uint8Array").New(w.body.Len())
 	js.CopyBytesToJS(b, w.body.Bytes())
-	return map[string]any{"status": w.status, "headers": out, "body": b}
+	if len(body) > 0 {
+		// The next request's buffers then reuse this one's memory rather
+		// than grow the module's (which never shrinks) past it.
+		body, w = nil, nil
+		runtime.GC()
+	}
+	return map[string]any{"status": status, "headers": out, "body": b}
 }
 
 // recorder keeps a response for serve.

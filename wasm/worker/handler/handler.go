@@ -3,7 +3,7 @@
 //
 //	POST /v1/embed?layer=c|z&pool=none|mean   audio/wav or audio/flac body (16 kHz)
 //	GET  /v1/model                            architecture, parameters, SHA-256, source, limits
-//	GET  /healthz                             {"status": "ok", "kernel": …}
+//	GET  /healthz                             {"status": "ok", "model", "kernel", "memory_bytes"}
 //
 // An embedding answers application/json,
 //
@@ -29,6 +29,7 @@ import (
 	"math"
 	"net/http"
 	"net/url"
+	"runtime"
 	"strconv"
 
 	"github.com/gocpc/cpc/core/audio"
@@ -158,7 +159,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	switch r.URL.Path {
 	case "/healthz":
-		writeJSON(w, http.StatusOK, map[string]string{"status": "ok", "model": h.info.ID, "kernel": h.info.Kernel})
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "model": h.info.ID, "kernel": h.info.Kernel, "memory_bytes": ms.Sys})
 	case "/v1/model":
 		writeJSON(w, http.StatusOK, h.info)
 	case "/v1/embed":

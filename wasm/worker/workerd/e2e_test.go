@@ -26,9 +26,12 @@ import (
 // workerd serves the bundle on a loopback port; its embeddings of sample
 // files must equal native cpc embed's with the same checkpoint.
 
-// client gives up on a request after a minute: a hung Worker fails the
-// test rather than stalling it.
-var client = &http.Client{Timeout: time.Minute}
+// client gives up on a request after a minute, so a hung Worker fails the
+// test rather than stalling it, and opens a connection a request: a
+// kept-alive connection left idle while workerd's one thread runs queued
+// requests can pass workerd's idle limit before workerd reads the next
+// request on it, which is then reset (bench/worker says more).
+var client = &http.Client{Timeout: time.Minute, Transport: &http.Transport{DisableKeepAlives: true}}
 
 func start(t *testing.T) (*Server, string) {
 	t.Helper()

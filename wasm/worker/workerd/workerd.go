@@ -11,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -53,8 +52,9 @@ var ErrMissing = errors.New("missing")
 
 // Start serves wasm/worker/workerd.capnp of the repository at root on a
 // free port of 127.0.0.1, with env added to the environment (for example
-// CPC_TEST_HOOKS=1), and returns once /healthz answers. workerd's output
-// goes to logPath.
+// CPC_TEST_HOOKS=1), and returns once the port accepts connections, before
+// any request: the first one starts the Go program (a cold start).
+// workerd's output goes to logPath.
 func Start(root string, logPath string, env ...string) (*Server, error) {
 	bin := filepath.Join(root, "node_modules", ".bin", "workerd")
 	config := filepath.Join(root, "wasm", "worker", "workerd.capnp")
@@ -92,17 +92,18 @@ func Start(root string, logPath string, env ...string) (*Server, error) {
 			return nil, fmt.Errorf("workerd exited before serving (%v); its output is in %s", err, logPath)
 		case <-ctx.Done():
 			s.Close()
-			return nil, fmt.Errorf("workerd did not answer /healthz within a minute; its output is in %s", logPath)
-		case <-time.After(100 * time.Millisecond):
+			return nil, fmt.Errorf("workerd did not listen on %s within a minute; its output is in %s", addr, logPath)
+		case <-time.After(50 * time.Millisecond):
 		}
-		if resp, err := http.Get(s.URL + "/healthz"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return s, nil
-			}
+		if c, err := net.Dial("tcp", addr); err == nil {
+			c.Close()
+			return s, nil
 		}
 	}
 }
+
+// Pid is workerd's process id.
+func (s *Server) Pid() int { return s.cmd.Process.Pid }
 
 // Close stops workerd (its process group) and waits for it.
 func (s *Server) Close() error {
