@@ -5,7 +5,6 @@ package train
 import (
 	"context"
 	"math"
-	"os"
 	"testing"
 
 	"github.com/gocpc/cpc/core/cpc"
@@ -13,26 +12,16 @@ import (
 	"github.com/gocpc/cpc/core/dist/mpi"
 )
 
-var world *mpi.World
-
 // TestMain starts MPI: built with the mpi tag, these tests run under
 // mpirun (make test-mpi), every process the same tests in the same order.
-func TestMain(m *testing.M) {
-	w, err := mpi.Init()
-	if err != nil {
-		panic(err)
-	}
-	world = w
-	code := m.Run()
-	w.Finalize()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { mpi.RunTests(m) }
 
 // TestMPIReplicasTrainAsOneBatch: the processes of the MPI job, each with
 // two windows of every batch, train as one process with all of them: the
 // same losses and weights after 20 steps, to 1e-5; and their weights are
 // bit-identical.
 func TestMPIReplicasTrainAsOneBatch(t *testing.T) {
+	world := mpi.Tested()
 	n := world.Size()
 	if n < 2 {
 		t.Fatalf("run under mpirun -np 2 or more (size %d)", n)

@@ -26,6 +26,7 @@ import "C"
 import (
 	"fmt"
 	"math"
+	"os"
 	"unsafe"
 
 	"github.com/gocpc/cpc/core/dist"
@@ -116,3 +117,22 @@ func check(call string, code C.int) error {
 	C.MPI_Error_string(code, &buf[0], &n)
 	return fmt.Errorf("%s: %s", call, C.GoStringN(&buf[0], n))
 }
+
+var tested *World
+
+// RunTests runs a test binary's tests (m is its *testing.M) as one process
+// of an MPI job that mpirun started, between Init and Finalize, and exits
+// with their status. The tests get this process's World from Tested.
+func RunTests(m interface{ Run() int }) {
+	w, err := Init()
+	if err != nil {
+		panic(err)
+	}
+	tested = w
+	code := m.Run()
+	w.Finalize()
+	os.Exit(code)
+}
+
+// Tested is the World of a test binary run by RunTests.
+func Tested() *World { return tested }

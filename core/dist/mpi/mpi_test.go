@@ -3,27 +3,16 @@
 package mpi
 
 import (
-	"os"
 	"slices"
 	"testing"
 )
 
-var world *World
-
 // TestMain starts MPI for the tests, which run under mpirun (make
 // test-mpi): every process runs every test, in the same order.
-func TestMain(m *testing.M) {
-	w, err := Init()
-	if err != nil {
-		panic(err)
-	}
-	world = w
-	code := m.Run()
-	w.Finalize()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { RunTests(m) }
 
 func TestCollectives(t *testing.T) {
+	world := Tested()
 	if world.Size() < 2 {
 		t.Fatalf("run under mpirun -np 2 or more (size %d)", world.Size())
 	}
