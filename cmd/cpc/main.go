@@ -23,6 +23,7 @@ var commands = []struct {
 	{"embed", "write embeddings (c_t or z_t) of audio files as .npy or JSON lines", runEmbed},
 	{"bench", "time the training step beside PyTorch ('cpc bench train')", runBench},
 	{"probe", "linear phone and speaker probes of features, as the paper's Table 1", runProbe},
+	{"train-images", "train CPC on images (MNIST, Fashion-MNIST) and probe its features", runTrainImages},
 	{"serve", "serve the demo page that trains a model in the browser (make wasm first)", runServe},
 }
 

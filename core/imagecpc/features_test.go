@@ -66,14 +66,7 @@ func TestSaveLoad(t *testing.T) {
 // must classify most digits, and a random-init model's features must do
 // far better than chance.
 func TestProbeOnMNIST(t *testing.T) {
-	dir, err := images.Dir(images.MNIST)
-	if err != nil {
-		t.Fatal(err)
-	}
-	set, err := images.Load(dir, "test")
-	if err != nil {
-		t.Fatal(err)
-	}
+	set := mnistTest(t)
 	const ntrain, ntest = 1000, 500
 	test := &images.Set{N: ntest, H: set.H, W: set.W, Pix: set.Pix[ntrain*set.H*set.W:], Labels: set.Labels[ntrain:]}
 	px := Pixels(set, ntrain)

