@@ -18,6 +18,7 @@ import (
 	"github.com/gocpc/cpc/core/cpc"
 	"github.com/gocpc/cpc/core/imagecpc"
 	"github.com/gocpc/cpc/core/images"
+	"github.com/gocpc/cpc/core/npy"
 	"github.com/gocpc/cpc/core/optim"
 	"github.com/gocpc/cpc/core/plot"
 	"github.com/gocpc/cpc/core/train"
@@ -199,4 +200,102 @@ func probeImages(stderr io.Writer, m *imagecpc.Model[float32], set *images.Set, 
 		fmt.Fprintf(stderr, "| %s | %d | %.1f%% |\n", r.name, r.dim, 100*acc)
 	}
 	return nil
+}
+
+// imageFlags are the flags of the commands that use a trained image model.
+type imageFlags struct{ model, data *string }
+
+func addImageFlags(fl interface {
+	String(name, value, usage string) *string
+}) imageFlags {
+	return imageFlags{
+		model: fl.String("model", "", "checkpoint of cpc train-images: a model.safetensors file or its training directory (required)"),
+		data:  fl.String("data", images.MNIST, "images: mnist, fashion-mnist or a directory of IDX files"),
+	}
+}
+
+// load returns the model, its metadata and the data set's directory.
+func (f imageFlags) load() (*imagecpc.Model[float32], map[string]string, string, error) {
+	if *f.model == "" {
+		return nil, nil, "", usageError{fmt.Errorf("--model is required")}
+	}
+	path := *f.model
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		path = filepath.Join(path, cpc.ModelFile)
+	}
+	m, meta, err := imagecpc.Load(path)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	dir, err := images.Dir(*f.data)
+	return m, meta, dir, err
+}
+
+func runEmbedImages(args []string, stderr io.Writer) error {
+	fl := newFlags("embed-images", "--model DIR|FILE [flags]", stderr)
+	f := addImageFlags(fl)
+	split := fl.String("split", "test", "train or test")
+	n := fl.Int("n", 0, "the first n images of the split (0: all)")
+	out := fl.String("out", "image-features.npy", "features: [n, D + H] float32, z then c averaged over the patch grid")
+	labels := fl.String("labels", "", "also write the labels, [n] float32, to this .npy file")
+	if err := parse(fl, args); err != nil {
+		return err
+	}
+	if fl.NArg() > 0 || *n < 0 {
+		return usageError{fmt.Errorf("unexpected argument or negative --n")}
+	}
+	m, _, dir, err := f.load()
+	if err != nil {
+		return err
+	}
+	set, err := images.Load(dir, *split)
+	if err != nil {
+		return err
+	}
+	feats, err := m.SetFeatures(set, *n, 64)
+	if err != nil {
+		return err
+	}
+	rows := len(feats) / m.Arch.FeatureDim()
+	if err := npy.WriteFile(*out, []int{rows, m.Arch.FeatureDim()}, feats); err != nil {
+		return err
+	}
+	if *labels != "" {
+		y := make([]float32, rows)
+		for i := range y {
+			y[i] = float32(set.Labels[i])
+		}
+		if err := npy.WriteFile(*labels, []int{rows}, y); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(stderr, "wrote %s: %d images × %d features\n", *out, rows, m.Arch.FeatureDim())
+	return nil
+}
+
+func runProbeImages(args []string, stderr io.Writer) error {
+	fl := newFlags("probe-images", "--model DIR|FILE [flags]", stderr)
+	f := addImageFlags(fl)
+	probeTrain := fl.Int("probe-train", 10000, "train images the linear probe is fitted on")
+	probeTest := fl.Int("probe-test", 0, "test images it is scored on (0: all)")
+	l2 := fl.Float64("l2", 1e-2, "L2 weight of the logistic regression (on standardised features)")
+	if err := parse(fl, args); err != nil {
+		return err
+	}
+	if fl.NArg() > 0 || *probeTrain < 1 || *probeTest < 0 || !(*l2 > 0) {
+		return usageError{fmt.Errorf("--probe-train and --l2 must be positive, --probe-test not negative, and no arguments")}
+	}
+	m, meta, dir, err := f.load()
+	if err != nil {
+		return err
+	}
+	var o imageOptions
+	if err := json.Unmarshal([]byte(meta["training"]), &o); err != nil {
+		return fmt.Errorf("%s: no training settings (the seed of its random init): %w", *f.model, err)
+	}
+	set, err := images.Load(dir, "train")
+	if err != nil {
+		return err
+	}
+	return probeImages(stderr, m, set, dir, o.Seed, *probeTrain, *probeTest, *l2)
 }

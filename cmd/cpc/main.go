@@ -24,6 +24,8 @@ var commands = []struct {
 	{"bench", "time the training step beside PyTorch ('cpc bench train')", runBench},
 	{"probe", "linear phone and speaker probes of features, as the paper's Table 1", runProbe},
 	{"train-images", "train CPC on images (MNIST, Fashion-MNIST) and probe its features", runTrainImages},
+	{"embed-images", "write an image model's mean-pooled features of a data set as .npy", runEmbedImages},
+	{"probe-images", "linear probe of an image model's features beside raw pixels and its random init", runProbeImages},
 	{"serve", "serve the demo page that trains a model in the browser (make wasm first)", runServe},
 }
 
@@ -67,8 +69,12 @@ func run(args []string, stderr io.Writer) int {
 
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "Usage: cpc <command> [flags] [args]\n\nCommands:")
+	width := 0
 	for _, c := range commands {
-		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
+		width = max(width, len(c.name))
+	}
+	for _, c := range commands {
+		fmt.Fprintf(w, "  %-*s %s\n", width, c.name, c.summary)
 	}
 	fmt.Fprintln(w, "\nRun 'cpc <command> --help' for a command's flags.")
 }
