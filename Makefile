@@ -48,28 +48,35 @@ test-noasm:
 test-arm64:
 	GOARCH=arm64 $(GO) test -count=1 -exec qemu-aarch64 ./asm/... ./core/nn/...
 
-# js/wasm under node, on both of the browser's kernel paths: the plain
-# build (pure Go), then -tags wasmsimd, each test binary merged with the
-# SIMD128 kernels before it runs (scripts/wasm-simd.sh exec).
+# js/wasm under node, on the browser's kernel paths: the plain build (pure
+# Go), then -tags wasmsimd, each test binary merged with the SIMD128
+# kernels before it runs (scripts/wasm-simd.sh exec), then the kernels
+# with -tags wasmrelaxed, which adds the relaxed-SIMD path (node 20 runs
+# it with --experimental-wasm-relaxed-simd, which the script passes).
 test-wasm: $(TOOLS)
 	GOOS=js GOARCH=wasm $(GO) test -count=1 -exec "$(WASMEXEC)" ./asm/... ./core/nn/... ./core/cpc/... ./core/audio/... ./core/npy/... ./core/safetensors/... ./core/pca/... ./core/mfcc/... ./core/probe/... ./core/session/... ./wasm/...
 	GOOS=js GOARCH=wasm $(GO) vet -tags wasmsimd ./...
 	GOOS=js GOARCH=wasm $(GO) test -count=1 -tags wasmsimd -exec "$(WASMSIMD) exec" ./asm/... ./core/nn/... ./core/cpc/... ./core/session/... ./wasm/...
+	GOOS=js GOARCH=wasm $(GO) vet -tags wasmrelaxed ./asm/... ./wasm/browser/...
+	GOOS=js GOARCH=wasm $(GO) test -count=1 -tags wasmrelaxed -exec "$(WASMSIMD) exec" ./asm/...
 
 # wabt (wat2wasm) and binaryen (wasm-merge) at the versions
 # package-lock.json pins, in node_modules/ (not committed).
 $(TOOLS): package.json package-lock.json
 	npm ci --no-audit --no-fund
 
-# The browser demo's two modules, beside the wasm_exec.js of the Go that
+# The browser demo's three modules, beside the wasm_exec.js of the Go that
 # built them, in www/build/ (not committed; WASMDIR=DIR builds them
-# elsewhere, as the browser test does): cpc.wasm with the SIMD128 kernels,
-# which the page loads, and cpc-generic.wasm, pure Go, which it loads for
+# elsewhere, as the browser test does): cpc-relaxed.wasm with the
+# relaxed-SIMD kernels, which the page loads where the browser has relaxed
+# SIMD, cpc.wasm with the SIMD128 kernels, which it loads elsewhere and for
+# ?kernel=simd128, and cpc-generic.wasm, pure Go, which it loads for
 # ?kernel=generic.
 WASMDIR := www/build
 .PHONY: wasm serve test-browser bench-browser
 wasm: $(TOOLS)
 	mkdir -p "$(WASMDIR)"
+	$(WASMSIMD) build "$(WASMDIR)/cpc-relaxed.wasm" ./wasm/browser wasmrelaxed
 	$(WASMSIMD) build "$(WASMDIR)/cpc.wasm" ./wasm/browser
 	GOOS=js GOARCH=wasm $(GO) build -o "$(WASMDIR)/cpc-generic.wasm" ./wasm/browser
 	cp "$$($(GO) env GOROOT)/lib/wasm/wasm_exec.js" "$(WASMDIR)/"
@@ -80,9 +87,10 @@ serve: build wasm
 
 # Drives the demo page in headless Chromium (Debian's chromium): builds the
 # modules with make wasm into a fresh directory and serves them as cpc
-# serve does; on the SIMD128 module, loads the sample, trains, exports the
-# checkpoint and checks it against native code; then checks that
-# ?kernel=generic runs the pure-Go module.
+# serve does; on the module the page picks (relaxed SIMD where Chromium
+# validates it), loads the sample, trains, exports the checkpoint and
+# checks it against native code; then checks that ?kernel=simd128 and
+# ?kernel=generic run those modules.
 test-browser: $(TOOLS)
 	$(GO) vet -tags browser ./cmd/cpc
 	$(GO) test -count=1 -tags browser -run Browser ./cmd/cpc
@@ -105,12 +113,13 @@ bench-kernels:
 	scripts/deps.sh bench
 	$(GO) run ./bench/kernels
 
-# The small config's training step in headless Chromium on the SIMD128 and
-# the pure-Go module, beside the native step on one thread, taken in turn
-# (BENCHMARKS.md, "Browser"); then Sgemm under node on both paths.
+# The small config's training step in headless Chromium on the
+# relaxed-SIMD, SIMD128 and pure-Go modules, beside the native step on one
+# thread, taken in turn (BENCHMARKS.md, "Browser"); then Sgemm and the exp
+# kernels under node on the relaxed, SIMD128 and generic paths.
 bench-browser: build wasm
 	$(GO) run ./bench/browser
-	GOOS=js GOARCH=wasm $(GO) run -tags wasmsimd -exec "$(WASMSIMD) exec" ./bench/kernels -python "" -only ³
+	GOOS=js GOARCH=wasm $(GO) run -tags wasmrelaxed -exec "$(WASMSIMD) exec" ./bench/kernels -python "" -only ³
 
 # The embedding endpoint as a Cloudflare Worker (README, "Serve
 # embeddings at the edge"), in wasm/worker/build/ (not committed): the

@@ -21,7 +21,7 @@ type kernelPath struct {
 }
 
 // knownPaths are all path names on any platform, for error messages.
-var knownPaths = []string{"avx512", "avx2", "neon", "simd128", "generic"}
+var knownPaths = []string{"avx512", "avx2", "neon", "relaxed", "simd128", "generic"}
 
 // allPaths lists the paths built into this binary, best first; archPaths
 // comes from the per-architecture file and is empty under -tags noasm.
@@ -64,11 +64,11 @@ func Paths() []string {
 }
 
 // Use switches every kernel to the named path: "avx512", "avx2" (with
-// FMA), "neon", "simd128" or "generic"; "" picks the best path this CPU
-// runs. It fails, leaving the path unchanged, for an unknown name, for a
-// path not built into this binary (another GOARCH, or -tags noasm) and
-// for one whose instructions this CPU lacks. Call it at start-up, never
-// while kernels run.
+// FMA), "neon", "relaxed" (WebAssembly relaxed SIMD), "simd128" or
+// "generic"; "" picks the best path this CPU runs. It fails, leaving
+// the path unchanged, for an unknown name, for a path not built into this
+// binary (another GOARCH, or -tags noasm) and for one whose instructions
+// this CPU lacks. Call it at start-up, never while kernels run.
 func Use(name string) error {
 	for _, p := range allPaths {
 		if name == "" && p.ok || name == p.name {

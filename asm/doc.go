@@ -7,7 +7,9 @@
 // GOARCHes, -tags noasm) and is the "generic" path. The vector paths are
 // "avx2" (with FMA) and "avx512" on amd64, "neon" on arm64 (Go
 // assembly) and "simd128" in the browser's js/wasm build with -tags
-// wasmsimd (WebAssembly text merged into Go's module, kernels_wasm.go);
+// wasmsimd (WebAssembly text merged into Go's module, kernels_wasm.go),
+// and "relaxed" beside it with -tags wasmrelaxed (relaxed-SIMD fused
+// multiply-add, kernels_wasm_relaxed.go);
 // one is chosen at start-up from the CPU's features, and CPC_KERNEL or
 // Use forces another (see Use, UseEnv, Paths). The float64 kernels (Dgemm, DLogSumExp, DSoftmax) are
 // plain reference implementations: the tests compare every path with

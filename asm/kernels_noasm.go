@@ -1,4 +1,4 @@
-//go:build noasm || !(amd64 || arm64 || (js && wasmsimd))
+//go:build noasm || !(amd64 || arm64 || (js && (wasmsimd || wasmrelaxed)))
 
 package asm
 

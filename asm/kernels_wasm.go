@@ -1,4 +1,4 @@
-//go:build js && wasmsimd && !noasm
+//go:build js && (wasmsimd || wasmrelaxed) && !noasm
 
 package asm
 
@@ -8,25 +8,30 @@ package asm
 // named after their files; scripts/wasm-simd.sh assembles those and
 // merges them into the Go module, which cannot be instantiated without
 // them: hence the wasmsimd build tag, without which js/wasm builds run
-// the generic path.
+// the generic path. -tags wasmrelaxed builds the relaxed-SIMD kernels
+// too (kernels_wasm_relaxed.go), first in the list.
 // Every engine that runs the merged module has SIMD128 (it would not
 // compile otherwise), so the path needs no check at run time.
-var archPaths = []*kernelPath{
-	{
-		name: "simd128", needs: "WebAssembly SIMD128", ok: true,
-		sgemm: gemm8x4SIMD128.sgemm, logSumExp: rows4SIMD128.logSumExp, softmax: rows4SIMD128.softmax,
-	},
-}
+var archPaths = append(relaxedPaths, &kernelPath{
+	name: "simd128", needs: "WebAssembly SIMD128", ok: true,
+	sgemm: gemm8x4SIMD128.sgemm, logSumExp: rows4SIMD128.logSumExp, softmax: rows4SIMD128.softmax,
+})
 
-// Cache blocks: a 256×4 B micro-panel (4 KiB) in L1, a 128×256 block of
-// A (128 KiB) in L2.
 var (
-	gemm8x4SIMD128 = &packedGemm{
-		mr: 8, nr: 4, kc: 256, mc: 128, nc: 2048,
-		kernel: sgemmKernel8x4SIMD128, transpose: transposeRowsSIMD128, copy: copyPanelsSIMD128,
-	}
-	rows4SIMD128 = &rowKernels{w: 4, max: rowMax4SIMD128, sumExp: rowSumExp4SIMD128, expShift: expShift4SIMD128}
+	gemm8x4SIMD128 = gemm8x4(sgemmKernel8x4SIMD128)
+	rows4SIMD128   = &rowKernels{w: 4, max: rowMax4SIMD128, sumExp: rowSumExp4SIMD128, expShift: expShift4SIMD128}
 )
+
+// gemm8x4 is the blocking of an 8×4 microkernel over panels packed by
+// pack_simd128.wat, the SIMD128 path's and the relaxed one's. Cache
+// blocks: a 256×4 B micro-panel (4 KiB) in L1, a 128×256 block of A
+// (128 KiB) in L2.
+func gemm8x4(kernel microKernel) *packedGemm {
+	return &packedGemm{
+		mr: 8, nr: 4, kc: 256, mc: 128, nc: 2048,
+		kernel: kernel, transpose: transposeRowsSIMD128, copy: copyPanelsSIMD128,
+	}
+}
 
 // The wrappers adapt the imports (wasm*, named by their module and export
 // below) to the signatures packedGemm and rowKernels take: the imports

@@ -8,7 +8,9 @@
 ;;
 ;; exp(x) = 2^k·p(r) with the constants and clamps of lse_avx2_amd64.s,
 ;; but with a separate multiply and add wherever AVX2 fuses them: fused
-;; multiply-add is only in relaxed SIMD, which not every browser has.
+;; multiply-add is only in relaxed SIMD, which not every browser has (the
+;; relaxed build derives its kernel from this one, fusing each f32x4.mul
+;; that feeds an f32x4.add: scripts/wasm-relaxed.js).
 ;; k = round(x·log2 e) comes from adding S = 1.5·2^23 + 127 to the rounded
 ;; product (the sum's low mantissa bits are then k + 127, so a shift
 ;; builds 2^k). r = rh + rl, where rh = x − k·ln2_hi is exact and rl =
@@ -59,15 +61,17 @@
         (v128.const f32x4 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1)))
       (local.set $p (f32x4.add (f32x4.mul (local.get $r) (local.get $p))
         (v128.const f32x4 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1)))
-      ;; e = (1 + (rh + (rl + r²·p)))·2^k, the small terms summed first.
-      (local.set $p (f32x4.mul
+      ;; e = (1 + (rh + (rl + r²·p)))·2^k, the small terms summed first
+      ;; (the sum's multiply next to its add, which the relaxed build
+      ;; fuses: scripts/wasm-relaxed.js).
+      (local.set $p
         (f32x4.add (v128.const f32x4 1.0 1.0 1.0 1.0)
           (f32x4.add (local.get $rh) (f32x4.add (local.get $rl)
-            (f32x4.mul (f32x4.mul (local.get $r) (local.get $r)) (local.get $p)))))
-        (i32x4.shl (local.get $t) (i32.const 23))))
+            (f32x4.mul (f32x4.mul (local.get $r) (local.get $r)) (local.get $p))))))
+      (local.set $t (i32x4.shl (local.get $t) (i32.const 23)))
       (if (local.get $store)
-        (then (v128.store (local.get $y) (local.get $p)))
-        (else (local.set $sum (f32x4.add (local.get $sum) (local.get $p)))))
+        (then (v128.store (local.get $y) (f32x4.mul (local.get $p) (local.get $t))))
+        (else (local.set $sum (f32x4.add (local.get $sum) (f32x4.mul (local.get $p) (local.get $t))))))
       (local.set $x (i32.add (local.get $x) (i32.const 16)))
       (local.set $y (i32.add (local.get $y) (i32.const 16)))
       (br_if $rows (local.tee $n (i32.sub (local.get $n) (i32.const 4)))))

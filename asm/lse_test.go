@@ -7,7 +7,8 @@ import (
 )
 
 // maxExpULP bounds the error of every path's exp over [−87.3, 88.37], in
-// units in the last place of the correctly rounded float32 result.
+// units in the last place of the correctly rounded float32 result; on the
+// relaxed path, fused multiply-adds or not.
 const maxExpULP = 1
 
 // ulpDiff is |got − want| in ulps of want rounded to float32.
@@ -31,8 +32,12 @@ func TestExpAccuracy(t *testing.T) {
 	var first []float32 // the first assembly path's results
 	forEachPath(t, func(t *testing.T) {
 		Softmax(1, n, x, n, []float32{0}, y, n)
-		// All assembly paths evaluate the same formula in the same order.
-		if Path() != "generic" {
+		// All assembly paths evaluate the same formula in the same order
+		// but relaxed, whose multiply-adds the engine fuses or not as the
+		// CPU allows: unfused, it computes what simd128 does (tested
+		// here on that path); fused, it rounds less, and is held to the
+		// same maxExpULP below.
+		if Path() != "generic" && Path() != "relaxed" {
 			if first == nil {
 				first = append([]float32(nil), y...)
 			}

@@ -11,7 +11,9 @@
 ;; panels.
 ;;
 ;; Multiply and add stay separate: fused multiply-add is only in relaxed
-;; SIMD, which not every browser has. The tile is what V8 keeps in
+;; SIMD, which not every browser has; the relaxed build derives its
+;; kernel from this one, with each f32x4.mul that feeds an f32x4.add and
+;; that add one f32x4.relaxed_madd (scripts/wasm-relaxed.js). The tile is what V8 keeps in
 ;; registers: x86-64 has 16 vector registers, and this loop needs 15
 ;; (8 accumulators, 2 of A, 4 of B, a product). With 12 accumulators (6×8,
 ;; 4×12 by rows) V8's register allocator spills inside the loop; 8 (this

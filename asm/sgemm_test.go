@@ -23,7 +23,11 @@ func (c gemmCase) String() string {
 
 // checkGemmCase runs one case on the current path and compares it with Dgemm
 // within the float32 rounding bound (k+2)·ε·Σ|terms| for every element,
-// checking that nothing outside C changed. With beta == 0, C starts as NaN
+// checking that nothing outside C changed. The bound holds whether a path
+// fuses its multiply-adds (avx2, avx512, neon; relaxed where the engine
+// and CPU fuse f32x4.relaxed_madd) or not (simd128, generic; relaxed
+// elsewhere), as a fused step rounds once where an unfused one rounds
+// twice. With beta == 0, C starts as NaN
 // to show that it is not read.
 func checkGemmCase(t *testing.T, rng *rand.Rand, tc gemmCase) {
 	t.Helper()

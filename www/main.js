@@ -291,8 +291,8 @@ function renderControls() {
     training: 'training', paused: 'paused'}[status().state];
   $('kernel').textContent = page.kernel || '…';
   $('other-kernel').hidden = !page.kernel;
-  $('other-kernel').textContent = page.kernel === 'generic' ? 'reload with SIMD128' : 'reload with pure Go';
-  $('other-kernel').href = page.kernel === 'generic' ? '?kernel=simd128' : '?kernel=generic';
+  $('other-kernel').textContent = page.kernel === 'generic' ? 'reload with SIMD' : 'reload with pure Go';
+  $('other-kernel').href = page.kernel === 'generic' ? '?' : '?kernel=generic';
   $('start').textContent = s === 'training' ? 'Pause' : s === 'paused' ? 'Resume' : page.model ? 'Train more' : 'Start';
   // Pause stays available; starting waits for loads to finish, lest
   // training begin on part of the audio.
@@ -361,8 +361,9 @@ function status() {
     stepsPerSec: m ? m.stepsPerSec : null, kernel: page.kernel};
 }
 
-// ?kernel=generic runs the pure-Go module; the default has the SIMD128
-// kernels.
+// ?kernel=relaxed, simd128 or generic forces a module; by default the
+// engine runs the relaxed-SIMD kernels where the browser has relaxed SIMD,
+// else the SIMD128 ones.
 const started = request('boot', {kernel: new URLSearchParams(location.search).get('kernel')}).then(kernel => {
   page.kernel = kernel;
   setState('idle');

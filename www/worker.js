@@ -1,7 +1,8 @@
 // The training engine's thread. The Go module runs here, never on the
 // page's thread, so the page stays responsive however long a step takes:
-// build/cpc.wasm, with the SIMD128 kernels, or build/cpc-generic.wasm, pure
-// Go, as boot is asked. The page sends {id, cmd, args} and gets {id, result}
+// build/cpc-relaxed.wasm, with the relaxed-SIMD kernels (fused
+// multiply-add), build/cpc.wasm, with the SIMD128 ones, or
+// build/cpc-generic.wasm, pure Go, as boot chooses or is asked. The page sends {id, cmd, args} and gets {id, result}
 // or {id, error}; progress comes as {event, ...} messages.
 importScripts('build/wasm_exec.js');
 
@@ -33,27 +34,37 @@ console.log = (...a) => {
   log(...a);
 };
 
-const MODULES = {simd128: 'build/cpc.wasm', generic: 'build/cpc-generic.wasm'};
+// The modules, best first: each one that an engine cannot compile falls
+// back to the next.
+const MODULES = {relaxed: 'build/cpc-relaxed.wasm', simd128: 'build/cpc.wasm', generic: 'build/cpc-generic.wasm'};
 
-// boot starts the module of the kernel path asked for (once; a restart
-// keeps it) and answers the path it runs. An engine without SIMD128 cannot
-// compile cpc.wasm and gets the pure-Go module instead.
+// RELAXED is a module of one function of one f32x4.relaxed_madd, which
+// engines with relaxed SIMD validate.
+const RELAXED = Uint8Array.from(atob('AGFzbQEAAAABBgFgAXsBewMCAQAKDQELACAAIAAgAP2FAgs='), c => c.charCodeAt(0));
+
+// boot starts the module of the kernel path asked for, or by default the
+// relaxed-SIMD one where the engine validates RELAXED and the SIMD128 one
+// elsewhere (once; a restart keeps it), and answers the path it runs. An
+// engine that cannot compile a module gets the next one instead.
 async function boot({kernel} = {}) {
   if (!module) {
-    if (kernel && !Object.hasOwn(MODULES, kernel)) throw new Error(`unknown kernel path "${kernel}" (simd128 or generic)`);
-    module = MODULES[kernel || 'simd128'];
+    if (kernel && !Object.hasOwn(MODULES, kernel)) throw new Error(`unknown kernel path "${kernel}" (relaxed, simd128 or generic)`);
+    module = MODULES[kernel || (WebAssembly.validate(RELAXED) ? 'relaxed' : 'simd128')];
   }
   go = new Go();
   fatal = '';
   let code = 0;
   go.exit = c => { code = c; };
   let instance;
-  try {
-    ({instance} = await WebAssembly.instantiateStreaming(fetch(module), go.importObject));
-  } catch (e) {
-    if (!(e instanceof WebAssembly.CompileError) || module === MODULES.generic) throw e;
-    module = MODULES.generic;
-    ({instance} = await WebAssembly.instantiateStreaming(fetch(module), go.importObject));
+  for (;;) {
+    try {
+      ({instance} = await WebAssembly.instantiateStreaming(fetch(module), go.importObject));
+      break;
+    } catch (e) {
+      const files = Object.values(MODULES);
+      if (!(e instanceof WebAssembly.CompileError) || module === MODULES.generic) throw e;
+      module = files[files.indexOf(module) + 1];
+    }
   }
   let fail, over = false;
   dead = new Promise((_, reject) => { fail = reject; });

@@ -19,7 +19,7 @@ func runServe(args []string, stderr io.Writer) error {
 	fl := newFlags("serve", "[flags]", stderr)
 	addr := fl.String("addr", "127.0.0.1:8080", "address to listen on")
 	www := fl.String("www", "www", "directory of the demo page")
-	build := fl.String("wasm", filepath.Join("www", "build"), "directory holding cpc.wasm, cpc-generic.wasm and wasm_exec.js (make wasm)")
+	build := fl.String("wasm", filepath.Join("www", "build"), "directory holding cpc-relaxed.wasm, cpc.wasm, cpc-generic.wasm and wasm_exec.js (make wasm)")
 	if err := parse(fl, args); err != nil {
 		return err
 	}
@@ -40,11 +40,12 @@ func runServe(args []string, stderr io.Writer) error {
 }
 
 // pageHandler serves the demo page: the files of www at /, the wasm modules
-// (cpc.wasm, and cpc-generic.wasm for the page's ?kernel=generic) and the
+// (cpc-relaxed.wasm, cpc.wasm for browsers without relaxed SIMD and for
+// ?kernel=simd128, cpc-generic.wasm for ?kernel=generic) and the
 // wasm_exec.js of the Go that built them at /build/, and the bundled sample
 // corpus at /sample/, listed in /sample/index.json.
 func pageHandler(www, build string) (http.Handler, error) {
-	for _, f := range []string{filepath.Join(www, "index.html"), filepath.Join(build, "cpc.wasm"), filepath.Join(build, "wasm_exec.js")} {
+	for _, f := range []string{filepath.Join(www, "index.html"), filepath.Join(build, "cpc-relaxed.wasm"), filepath.Join(build, "cpc.wasm"), filepath.Join(build, "wasm_exec.js")} {
 		if _, err := os.Stat(f); err != nil {
 			return nil, fmt.Errorf("%w (run make wasm in the repository to build the page)", err)
 		}

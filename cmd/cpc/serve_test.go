@@ -21,9 +21,10 @@ func TestPageHandler(t *testing.T) {
 		t.Fatalf("without the page and the module: %v", err)
 	}
 	for path, body := range map[string]string{
-		filepath.Join(www, "index.html"):     "<!doctype html>",
-		filepath.Join(build, "cpc.wasm"):     "\x00asm",
-		filepath.Join(build, "wasm_exec.js"): "// Go",
+		filepath.Join(www, "index.html"):         "<!doctype html>",
+		filepath.Join(build, "cpc-relaxed.wasm"): "\x00asm",
+		filepath.Join(build, "cpc.wasm"):         "\x00asm",
+		filepath.Join(build, "wasm_exec.js"):     "// Go",
 	} {
 		if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
 			t.Fatal(err)

@@ -4,7 +4,7 @@
 // Worker. It sets globalThis.cpc to an object of functions that each return
 // a Promise (rejected with an Error naming what was wrong):
 //
-//	kernel()                        the kernel path in use ("simd128" or "generic")
+//	kernel()                        the kernel path in use ("relaxed", "simd128" or "generic")
 //	decode(bytes, name)             WAV or FLAC bytes (16 kHz) → Float32Array
 //	add(id, speaker, samples)       keep an utterance: Float32Array, 16 kHz mono
 //	setSpeaker(id, speaker), remove(id)
