@@ -2,10 +2,12 @@ package main
 
 import (
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math/rand/v2"
 	"os"
 	"os/signal"
@@ -18,9 +20,11 @@ import (
 	"github.com/gocpc/cpc/core/cpc"
 	"github.com/gocpc/cpc/core/imagecpc"
 	"github.com/gocpc/cpc/core/images"
+	"github.com/gocpc/cpc/core/nn"
 	"github.com/gocpc/cpc/core/npy"
 	"github.com/gocpc/cpc/core/optim"
 	"github.com/gocpc/cpc/core/plot"
+	"github.com/gocpc/cpc/core/safetensors"
 	"github.com/gocpc/cpc/core/train"
 )
 
@@ -41,8 +45,9 @@ func runTrainImages(args []string, stderr io.Writer) error {
 	fl.IntVar(&o.Batch, "batch", 16, "images a step")
 	fl.Float64Var(&o.LR, "lr", 1e-3, "Adam's learning rate")
 	fl.Uint64Var(&o.Seed, "seed", 1, "seed of the initial weights and of the batches")
-	steps := fl.Int("steps", 1000, "training steps")
-	out := fl.String("out", "run-images", "directory for model.safetensors, metrics.jsonl and loss.png")
+	steps := fl.Int("steps", 1000, "train until this many steps are done (a resumed run counts its earlier steps)")
+	out := fl.String("out", "run-images", "directory for model.safetensors, state.safetensors, metrics.jsonl and loss.png")
+	resume := fl.String("resume", "", "continue the run saved in this directory (its settings are kept)")
 	saveEvery := fl.Int("save-every", 100, "steps between checkpoints (0: only at the end)")
 	probeTrain := fl.Int("probe-train", 10000, "after training, fit the linear probe on this many train images (0: no probe)")
 	probeTest := fl.Int("probe-test", 0, "test images the probe is scored on (0: all)")
@@ -60,11 +65,30 @@ func runTrainImages(args []string, stderr io.Writer) error {
 		return usageError{fmt.Errorf("--lr and --l2 must be positive, --probe-train and --probe-test not negative")}
 	}
 	runtime.GOMAXPROCS(*threads)
-	arch, err := imagecpc.Preset(*preset)
-	if err != nil {
-		return usageError{err}
+	var r *imageRun
+	var err error
+	if *resume != "" {
+		if !isSet(fl, "out") {
+			*out = *resume
+		}
+		if r, err = resumeImageRun(*resume, *out); err != nil {
+			return err
+		}
+	} else {
+		arch, err := imagecpc.Preset(*preset)
+		if err != nil {
+			return usageError{err}
+		}
+		if r, err = newImageRun(arch, o); err != nil {
+			return err
+		}
+		if err := os.MkdirAll(*out, 0o755); err != nil {
+			return err
+		}
+		os.Remove(filepath.Join(*out, train.MetricsFile)) // a new run
 	}
-	dir, err := images.Dir(o.Data)
+	arch := r.m.Arch
+	dir, err := images.Dir(r.o.Data)
 	if err != nil {
 		return err
 	}
@@ -73,85 +97,148 @@ func runTrainImages(args []string, stderr io.Writer) error {
 		return err
 	}
 	if set.H != arch.Image || set.W != arch.Image {
-		return fmt.Errorf("%s: images of %d×%d, config %s takes %d×%d", dir, set.H, set.W, *preset, arch.Image, arch.Image)
-	}
-	if err := os.MkdirAll(*out, 0o755); err != nil {
-		return err
-	}
-	os.Remove(filepath.Join(*out, train.MetricsFile)) // a new run
-	m, err := imagecpc.New[float32](arch, rand.New(rand.NewPCG(o.Seed, 0)))
-	if err != nil {
-		return err
+		return fmt.Errorf("%s: images of %d×%d, config %s takes %d×%d", dir, set.H, set.W, arch.Name, arch.Image, arch.Image)
 	}
 	fmt.Fprintf(stderr, "data: %s, %d train images of %d×%d\nmodel: %s, a %d×%d grid of %d px patches, D %d, H %d, K %d\n",
-		dir, set.N, set.H, set.W, *preset, arch.Grid(), arch.Grid(), arch.Patch, arch.Dim, arch.Hidden, arch.Predict)
+		dir, set.N, set.H, set.W, arch.Name, arch.Grid(), arch.Grid(), arch.Patch, arch.Dim, arch.Hidden, arch.Predict)
+	if r.step > 0 {
+		fmt.Fprintf(stderr, "resumed: step %d of %s\n", r.step, *resume)
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	step, err := trainImages(ctx, m, set, o, *steps, *saveEvery, *out, newProgressBar(stderr, *steps))
+	err = r.train(ctx, set, *steps, *saveEvery, *out, newProgressBar(stderr, *steps))
 	if errors.Is(err, context.Canceled) {
-		return fmt.Errorf("interrupted at step %d; the model of that step is in %s", step, *out)
+		return fmt.Errorf("interrupted at step %d; state saved in %s: continue with 'cpc train-images --resume %s --steps %d'", r.step, *out, *out, *steps)
 	}
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stderr, "done: step %d; %s, %s, %s in %s\n", step, cpc.ModelFile, train.MetricsFile, plot.LossFile, *out)
+	fmt.Fprintf(stderr, "done: step %d; %s, %s, %s in %s\n", r.step, cpc.ModelFile, train.MetricsFile, plot.LossFile, *out)
 	if *probeTrain == 0 {
 		return nil
 	}
-	return probeImages(stderr, m, set, dir, o.Seed, *probeTrain, *probeTest, *l2)
+	return probeImages(stderr, r.m, set, dir, r.o.Seed, *probeTrain, *probeTest, *l2)
 }
 
-// trainImages runs the steps, writing a metrics line each step and the
-// model and loss chart every saveEvery steps, at the end and when ctx
-// ends it early. It returns the steps done.
-func trainImages(ctx context.Context, m *imagecpc.Model[float32], set *images.Set, o imageOptions, steps, saveEvery int, out string, bar *progressBar) (int, error) {
-	w := m.NewWorkspace(o.Batch)
-	adam := optim.NewAdam(m.Params(), optim.Schedule{LR: o.LR})
-	rng := rand.New(rand.NewPCG(o.Seed, 1))
-	imgs := make([][]byte, o.Batch)
-	opts, _ := json.Marshal(o)
-	var history []cpc.Metrics
-	save := func(step int) error {
-		if err := m.Save(filepath.Join(out, cpc.ModelFile), map[string]string{"step": strconv.Itoa(step), "training": string(opts)}); err != nil {
-			return err
-		}
-		return plot.Loss(history, out)
+// imageRun is a training run of an image model: everything resuming needs.
+type imageRun struct {
+	o       imageOptions
+	m       *imagecpc.Model[float32]
+	adam    *optim.Adam
+	pcg     *rand.PCG // the batches' generator
+	step    int       // steps done
+	history []cpc.Metrics
+}
+
+func newImageRun(arch imagecpc.Arch, o imageOptions) (*imageRun, error) {
+	m, err := imagecpc.New[float32](arch, rand.New(rand.NewPCG(o.Seed, 0)))
+	if err != nil {
+		return nil, err
 	}
-	start := time.Now()
-	for step := 1; step <= steps; step++ {
+	return &imageRun{o: o, m: m, adam: optim.NewAdam(m.Params(), optim.Schedule{LR: o.LR}), pcg: rand.NewPCG(o.Seed, 1)}, nil
+}
+
+// save writes the state (Adam's moments under PyTorch's state names, the
+// step, the options, the batches' generator), then the model; both carry
+// the step, which resuming checks.
+func (r *imageRun) save(out string) error {
+	params := r.m.Params()
+	tensors := cpc.Tensors(params, ".exp_avg", func(i int, _ *nn.Param[float32]) []float32 { return r.adam.M[i] })
+	maps.Copy(tensors, cpc.Tensors(params, ".exp_avg_sq", func(i int, _ *nn.Param[float32]) []float32 { return r.adam.V[i] }))
+	rng, _ := r.pcg.MarshalBinary() // PCG's marshalling cannot fail
+	opts, _ := json.Marshal(r.o)
+	meta := map[string]string{"step": strconv.Itoa(r.step), "training": string(opts)}
+	state := maps.Clone(meta)
+	state["data_rng"] = hex.EncodeToString(rng)
+	if err := safetensors.WriteFile(filepath.Join(out, train.StateFile), tensors, state); err != nil {
+		return err
+	}
+	if err := r.m.Save(filepath.Join(out, cpc.ModelFile), meta); err != nil {
+		return err
+	}
+	return plot.Loss(r.history, out)
+}
+
+// resumeImageRun reads the run saved in dir; its metrics up to the saved
+// step stay in out's metrics file.
+func resumeImageRun(dir, out string) (*imageRun, error) {
+	m, meta, err := imagecpc.Load(filepath.Join(dir, cpc.ModelFile))
+	if err != nil {
+		return nil, err
+	}
+	statePath := filepath.Join(dir, train.StateFile)
+	tensors, state, err := safetensors.ReadFile(statePath)
+	if err != nil {
+		return nil, err
+	}
+	if state["step"] != meta["step"] {
+		return nil, fmt.Errorf("%s: state of step %s, model of step %s", dir, state["step"], meta["step"])
+	}
+	r := &imageRun{m: m, adam: optim.NewAdam(m.Params(), optim.Schedule{}), pcg: &rand.PCG{}}
+	rng, err1 := hex.DecodeString(state["data_rng"])
+	step, err2 := strconv.Atoi(state["step"])
+	if err := errors.Join(err1, err2, json.Unmarshal([]byte(state["training"]), &r.o), r.pcg.UnmarshalBinary(rng)); err != nil {
+		return nil, fmt.Errorf("%s: %w", statePath, err)
+	}
+	r.step, r.adam.Step, r.adam.LR = step, step, r.o.LR
+	params := m.Params()
+	if err := errors.Join(
+		cpc.SetTensors(params, ".exp_avg", tensors, func(i int, _ *nn.Param[float32]) []float32 { return r.adam.M[i] }),
+		cpc.SetTensors(params, ".exp_avg_sq", tensors, func(i int, _ *nn.Param[float32]) []float32 { return r.adam.V[i] }),
+		cpc.CheckNoExtra(params, tensors, ".exp_avg", ".exp_avg_sq")); err != nil {
+		return nil, fmt.Errorf("%s: %w", statePath, err)
+	}
+	if r.history, err = train.ReadMetrics(dir, step); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return nil, err
+	}
+	return r, train.WriteMetrics(out, r.history)
+}
+
+// train runs steps up to steps, writing a metrics line each step and the
+// state, model and loss chart every saveEvery steps, at the end and when
+// ctx ends it early.
+func (r *imageRun) train(ctx context.Context, set *images.Set, steps, saveEvery int, out string, bar *progressBar) error {
+	defer bar.finish()
+	w := r.m.NewWorkspace(r.o.Batch)
+	rng := rand.New(r.pcg)
+	imgs := make([][]byte, r.o.Batch)
+	start, first := time.Now(), r.step
+	for r.step < steps {
 		if ctx.Err() != nil {
-			bar.finish()
-			return step - 1, errors.Join(ctx.Err(), save(step-1))
+			return errors.Join(ctx.Err(), r.save(out))
 		}
 		t := time.Now()
 		for b := range imgs {
 			imgs[b] = set.Image(rng.IntN(set.N))
 		}
-		m.ZeroGrad()
+		r.m.ZeroGrad()
 		met, err := w.Gradients(imgs)
 		if err != nil {
-			return step - 1, err
+			return err
 		}
-		met.GradNorm = adam.GradNorm()
-		met.LR = adam.RateAt(step)
-		adam.Update(met.GradNorm)
-		met.Step, met.Seconds = step, time.Since(t).Seconds()
+		met.GradNorm = r.adam.GradNorm()
+		met.LR = r.adam.RateAt(r.step + 1)
+		r.adam.Update(met.GradNorm)
+		r.step++
+		met.Step, met.Seconds = r.step, time.Since(t).Seconds()
 		met.ElapsedSec = time.Since(start).Seconds()
-		met.StepsPerSec = float64(step) / met.ElapsedSec
-		history = append(history, met)
+		met.StepsPerSec = float64(r.step-first) / met.ElapsedSec
+		r.history = append(r.history, met)
 		if err := train.AppendMetrics(out, met); err != nil {
-			return step, err
+			return err
 		}
 		bar.update(met)
-		if step == steps || saveEvery > 0 && step%saveEvery == 0 {
-			if err := save(step); err != nil {
-				return step, err
+		if r.step == steps || saveEvery > 0 && r.step%saveEvery == 0 {
+			if err := r.save(out); err != nil {
+				return err
 			}
 		}
 	}
-	bar.finish()
-	return steps, nil
+	return nil
 }
 
 // probeImages prints the linear probe's test accuracy on the trained

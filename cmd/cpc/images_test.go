@@ -1,6 +1,9 @@
 package main
 
 import (
+	"bytes"
+	"encoding/binary"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -50,6 +53,64 @@ func TestTrainImages(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "| random init (same architecture) | 128 |") {
 		t.Fatalf("probe-images exited %d:\n%s", code, out)
 	}
+}
+
+// TestTrainImagesResume checks that 2 steps, then 2 more resumed, give the
+// weights, Adam state and metrics lines of 4 steps straight.
+func TestTrainImagesResume(t *testing.T) {
+	straight, split := filepath.Join(t.TempDir(), "a"), filepath.Join(t.TempDir(), "b")
+	common := []string{"--config", "tiny", "--data", tinyImages(t), "--batch", "3", "--probe-train", "0"}
+	for _, args := range [][]string{
+		{"--steps", "4", "--out", straight},
+		{"--steps", "2", "--out", split},
+	} {
+		if code, out := cli(append(append([]string{"train-images"}, common...), args...)...); code != 0 {
+			t.Fatalf("exit %d:\n%s", code, out)
+		}
+	}
+	code, out := cli("train-images", "--resume", split, "--steps", "4", "--probe-train", "0")
+	if code != 0 || !strings.Contains(out, "resumed: step 2") {
+		t.Fatalf("resume exited %d:\n%s", code, out)
+	}
+	for _, name := range []string{cpc.ModelFile, train.StateFile} {
+		a, errA := os.ReadFile(filepath.Join(straight, name))
+		b, errB := os.ReadFile(filepath.Join(split, name))
+		if errA != nil || errB != nil || !bytes.Equal(a, b) {
+			t.Fatalf("%s differs between 4 steps and 2 + 2 resumed (%v, %v)", name, errA, errB)
+		}
+	}
+	b, _ := os.ReadFile(filepath.Join(split, train.MetricsFile))
+	if n := strings.Count(string(b), "\n"); n != 4 {
+		t.Fatalf("%d metrics lines after resuming, want 4", n)
+	}
+}
+
+// tinyImages writes a directory of 12×12 IDX images for the tiny config.
+func tinyImages(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	const n, side = 20, 12
+	rng := rand.New(rand.NewPCG(1, 1))
+	pix := make([]byte, n*side*side)
+	for i := range pix {
+		pix[i] = byte(rng.IntN(256))
+	}
+	idx := func(data []byte, dims ...uint32) []byte {
+		b := []byte{0, 0, 8, byte(len(dims))}
+		for _, d := range dims {
+			b = binary.BigEndian.AppendUint32(b, d)
+		}
+		return append(b, data...)
+	}
+	for name, b := range map[string][]byte{
+		"train-images-idx3-ubyte": idx(pix, n, side, side),
+		"train-labels-idx1-ubyte": idx(make([]byte, n), n),
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
 }
 
 func TestTrainImagesErrors(t *testing.T) {

@@ -111,3 +111,10 @@ func appendMetrics(dir string, r cpc.Metrics) error {
 // for loops other than the Trainer's (the image model's) that keep its
 // format.
 func AppendMetrics(dir string, r cpc.Metrics) error { return appendMetrics(dir, r) }
+
+// ReadMetrics returns the lines of dir's metrics file up to step (none if
+// there is no file).
+func ReadMetrics(dir string, step int) ([]cpc.Metrics, error) { return readMetrics(dir, step) }
+
+// WriteMetrics replaces dir's metrics file with recs.
+func WriteMetrics(dir string, recs []cpc.Metrics) error { return writeMetrics(dir, recs) }
