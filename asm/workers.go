@@ -101,6 +101,12 @@ func work() {
 func wait(done chan struct{}) *run {
 	start := time.Now()
 	for i := 1; i%pollsPerClock != 0 || time.Since(start) < spinFor; i++ {
+		if i%pollsPerClock == 0 {
+			// Let a goroutine that waits for a thread have this one:
+			// after a larger GOMAXPROCS the pool has more workers than
+			// threads, and their polling would starve the caller.
+			runtime.Gosched()
+		}
 		select {
 		case <-done:
 			return nil
