@@ -56,8 +56,9 @@ func (a *accumulator) mean() cpc.Metrics {
 	return r
 }
 
-// readMetrics returns the records of dir's metrics file up to step.
-func readMetrics(dir string, step int) ([]cpc.Metrics, error) {
+// ReadMetrics returns the lines of dir's metrics file up to step (none if
+// there is no file).
+func ReadMetrics(dir string, step int) ([]cpc.Metrics, error) {
 	path := filepath.Join(dir, MetricsFile)
 	b, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -81,8 +82,8 @@ func readMetrics(dir string, step int) ([]cpc.Metrics, error) {
 	return recs, sc.Err()
 }
 
-// writeMetrics replaces dir's metrics file with recs.
-func writeMetrics(dir string, recs []cpc.Metrics) error {
+// WriteMetrics replaces dir's metrics file with recs.
+func WriteMetrics(dir string, recs []cpc.Metrics) error {
 	var buf bytes.Buffer
 	for _, r := range recs {
 		b, _ := json.Marshal(r) // plain fields; NaN never gets here
@@ -91,7 +92,8 @@ func writeMetrics(dir string, recs []cpc.Metrics) error {
 	return os.WriteFile(filepath.Join(dir, MetricsFile), buf.Bytes(), 0o644)
 }
 
-func appendMetrics(dir string, r cpc.Metrics) error {
+// AppendMetrics adds r as one line to dir's metrics file ("": nothing).
+func AppendMetrics(dir string, r cpc.Metrics) error {
 	if dir == "" {
 		return nil
 	}
@@ -106,15 +108,3 @@ func appendMetrics(dir string, r cpc.Metrics) error {
 	}
 	return f.Close()
 }
-
-// AppendMetrics adds r as one line to dir's metrics file ("" : nothing),
-// for loops other than the Trainer's (the image model's) that keep its
-// format.
-func AppendMetrics(dir string, r cpc.Metrics) error { return appendMetrics(dir, r) }
-
-// ReadMetrics returns the lines of dir's metrics file up to step (none if
-// there is no file).
-func ReadMetrics(dir string, step int) ([]cpc.Metrics, error) { return readMetrics(dir, step) }
-
-// WriteMetrics replaces dir's metrics file with recs.
-func WriteMetrics(dir string, recs []cpc.Metrics) error { return writeMetrics(dir, recs) }

@@ -103,7 +103,7 @@ func ResumeReplica(g dist.Group, dir string, c *data.Corpus) (*Trainer, error) {
 		return nil, err
 	}
 	if g.Rank() == 0 {
-		if t.History, err = readMetrics(dir, t.Step); err != nil {
+		if t.History, err = ReadMetrics(dir, t.Step); err != nil {
 			return nil, err
 		}
 	}

@@ -91,7 +91,7 @@ func read(t *testing.T, dir, name string) []byte {
 // to run.
 func lossLines(t *testing.T, dir string) []cpc.Metrics {
 	t.Helper()
-	recs, err := readMetrics(dir, math.MaxInt)
+	recs, err := ReadMetrics(dir, math.MaxInt)
 	if err != nil {
 		t.Fatal(err)
 	}

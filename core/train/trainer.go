@@ -184,7 +184,7 @@ func (t *Trainer) Run(ctx context.Context, plan Plan, report func(cpc.Metrics) e
 		if err := os.MkdirAll(t.out, 0o755); err != nil {
 			return err
 		}
-		if err := writeMetrics(t.out, t.History); err != nil {
+		if err := WriteMetrics(t.out, t.History); err != nil {
 			return err
 		}
 	}
@@ -207,7 +207,7 @@ func (t *Trainer) Run(ctx context.Context, plan Plan, report func(cpc.Metrics) e
 		if t.Step%plan.LogEvery == 0 || t.Step == plan.Steps {
 			rec := acc.mean()
 			t.History = append(t.History, rec)
-			if err := appendMetrics(t.out, rec); err != nil {
+			if err := AppendMetrics(t.out, rec); err != nil {
 				return err
 			}
 		}
