@@ -116,8 +116,12 @@ func runTrain(args []string, stderr io.Writer) error {
 		fmt.Fprintln(stderr)
 	}
 	if tm := t.Timing(); tm.Total() > 0 {
-		fmt.Fprintf(stderr, "time in steps: %.1f%% waiting for data, %.1f%% communication\n",
-			100*tm.Data.Seconds()/tm.Total().Seconds(), 100*tm.Model[cpc.Communication].Seconds()/tm.Total().Seconds())
+		share := func(d time.Duration) float64 { return 100 * d.Seconds() / tm.Total().Seconds() }
+		fmt.Fprintf(stderr, "time in steps: %.1f%% waiting for data", share(tm.Data))
+		if g.Size() > 1 {
+			fmt.Fprintf(stderr, ", %.1f%% communication", share(tm.Model[cpc.Communication]))
+		}
+		fmt.Fprintln(stderr)
 	}
 	fmt.Fprintf(stderr, "done: step %d; %s, %s, %s in %s\n", t.Step, cpc.ModelFile, train.MetricsFile, plot.LossFile, plan.Out)
 	return nil
