@@ -20,6 +20,11 @@ type Arch struct {
 	Predict  int    `json:"prediction_steps"` // K: futures z_{t+1..t+K}
 	Kernels  []int  `json:"kernels"`          // encoder conv kernel sizes
 	Strides  []int  `json:"strides"`          // encoder conv strides
+	// The options below are CPC_audio's (Rivière et al. 2020); their zero
+	// values are the paper's model, so checkpoints written before they
+	// existed load with the same meaning, and JSON leaves them out.
+	ChannelNorm   bool `json:"channel_norm,omitempty"`   // normalise each z step over channels after every conv
+	ContextLayers int  `json:"context_layers,omitempty"` // stacked GRU layers (0 means 1)
 }
 
 // ErrArch is wrapped by every error of an architecture that cannot work.
@@ -31,8 +36,13 @@ var (
 	paperStrides = []int{5, 4, 2, 2, 2}
 )
 
-// Preset returns a named architecture: "paper" (the paper's sizes) or
-// "small" (the same with C = H = 128, for the browser and the edge).
+// Presets names the architectures Preset knows.
+var Presets = []string{"paper", "small", "cpc_audio"}
+
+// Preset returns a named architecture: "paper" (the paper's sizes),
+// "small" (the same with C = H = 128, for the browser and the edge) or
+// "cpc_audio" (small with CPC_audio's channel normalisation and a
+// two-layer GRU context; see the README's Evaluation for what each helps).
 func Preset(name string) (Arch, error) {
 	a := Arch{Name: name, Channels: 512, Hidden: 256, Predict: 12,
 		Kernels: slices.Clone(paperKernels), Strides: slices.Clone(paperStrides)}
@@ -40,11 +50,17 @@ func Preset(name string) (Arch, error) {
 	case "paper":
 	case "small":
 		a.Channels, a.Hidden = 128, 128
+	case "cpc_audio":
+		a.Channels, a.Hidden = 128, 128
+		a.ChannelNorm, a.ContextLayers = true, 2
 	default:
-		return Arch{}, fmt.Errorf("%w: unknown config %q (want paper or small)", ErrArch, name)
+		return Arch{}, fmt.Errorf("%w: unknown config %q (want one of %v)", ErrArch, name, Presets)
 	}
 	return a, nil
 }
+
+// Layers is the number of stacked GRU layers of the context network.
+func (a Arch) Layers() int { return max(1, a.ContextLayers) }
 
 // Hop is the number of samples between successive z_t.
 func (a Arch) Hop() int {
@@ -91,14 +107,23 @@ func (a Arch) Validate() error {
 		return bad("need as many kernels as strides (got %v and %v)", a.Kernels, a.Strides)
 	case slices.Min(a.Kernels) < 1 || slices.Min(a.Strides) < 1:
 		return bad("kernels and strides must be positive (got %v and %v)", a.Kernels, a.Strides)
+	case a.ContextLayers < 0 || a.ContextLayers > maxContextLayers:
+		return bad("context_layers must be 1 to %d (got %d)", maxContextLayers, a.ContextLayers)
+	case a.ChannelNorm && a.Channels < 2:
+		// The variance over channels is the unbiased one, over C − 1.
+		return bad("channel_norm needs at least 2 channels (got %d)", a.Channels)
 	}
 	return nil
 }
 
-// Equal reports whether weights of a fit a model of b.
+// maxContextLayers bounds the GRU stack: deeper ones are no CPC model.
+const maxContextLayers = 4
+
+// Equal reports whether weights of a fit a model of b (and mean the same).
 func (a Arch) Equal(b Arch) bool {
 	return a.Channels == b.Channels && a.Hidden == b.Hidden && a.Predict == b.Predict &&
-		slices.Equal(a.Kernels, b.Kernels) && slices.Equal(a.Strides, b.Strides)
+		slices.Equal(a.Kernels, b.Kernels) && slices.Equal(a.Strides, b.Strides) &&
+		a.ChannelNorm == b.ChannelNorm && a.Layers() == b.Layers()
 }
 
 // JSON is the architecture as stored in a checkpoint.

@@ -1,6 +1,7 @@
 package cpc
 
 import (
+	"errors"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -120,12 +121,20 @@ func TestInfoNCEMatchesDirect(t *testing.T) {
 // and with more rows per k than one block of the row-wise loss (200).
 func TestLossGradients(t *testing.T) {
 	wide := Arch{Name: "wide", Channels: 16, Hidden: 5, Predict: 2, Kernels: []int{4, 8}, Strides: []int{2, 4}}
+	// CPC_audio's options: channel norms and a GRU stack, alone and
+	// together, on the padded and the fast path.
+	normed, stacked, both, wideBoth := tinyArch(), tinyArch(), tinyArch(), wide
+	normed.ChannelNorm, stacked.ContextLayers = true, 2
+	both.ChannelNorm, both.ContextLayers = true, 3
+	wideBoth.ChannelNorm, wideBoth.ContextLayers = true, 2
 	for _, c := range []struct {
 		neg, window int
 		arch        Arch
-	}{{0, 34, tinyArch()}, {4, 34, tinyArch()}, {0, 40, tinyArch()}, {0, 200, tinyArch()}, {0, 90, wide}} {
+	}{{0, 34, tinyArch()}, {4, 34, tinyArch()}, {0, 40, tinyArch()}, {0, 200, tinyArch()}, {0, 90, wide},
+		{0, 34, normed}, {4, 40, stacked}, {0, 34, both}, {0, 90, wideBoth}} {
 		neg := c.neg
 		m, w, audio := modelOf(t, c.arch, c.window, 4)
+		randomizeNorms(m, 6)
 		if fast := w.convs[len(w.convs)-1].Pairs(); fast != (c.arch.Name == "wide") {
 			t.Fatalf("%s: the top convolution's fast path is %v", c.arch.Name, fast)
 		}
@@ -133,8 +142,12 @@ func TestLossGradients(t *testing.T) {
 			met, _ := w.Loss(audio, neg, rand.New(rand.NewPCG(5, 5)))
 			return met.Loss
 		}
-		m.ZeroGrad()
-		w.Gradients(audio, neg, rand.New(rand.NewPCG(5, 5)))
+		// The second step's gradients are checked: the workspace's buffers
+		// then hold what the first one left.
+		for range 2 {
+			m.ZeroGrad()
+			w.Gradients(audio, neg, rand.New(rand.NewPCG(5, 5)))
+		}
 		const eps = 1e-6
 		for _, p := range m.Params() {
 			for i := range p.W {
@@ -149,6 +162,18 @@ func TestLossGradients(t *testing.T) {
 					t.Fatalf("neg %d: %s[%d]: analytic %.9g, numeric %.9g", neg, p.Name, i, p.G[i], num)
 				}
 			}
+		}
+	}
+}
+
+// randomizeNorms gives the channel norms' weights and biases random
+// values, so that the gradient checks see every term (at 1 and 0 a
+// missing weight or bias would go unnoticed).
+func randomizeNorms(m *Model[float64], seed uint64) {
+	rng := rand.New(rand.NewPCG(seed, 3))
+	for _, n := range m.Norms {
+		for i := range n.W.W {
+			n.W.W[i], n.B.W[i] = 1+0.5*rng.NormFloat64(), 0.5*rng.NormFloat64()
 		}
 	}
 }
@@ -183,6 +208,64 @@ func TestNamesAndShapesArePyTorchs(t *testing.T) {
 	}
 }
 
+// TestCPCAudioNames: the cpc_audio preset adds torch-named channel norms
+// and a second GRU layer to small's parameters, after them in the order.
+func TestCPCAudioNames(t *testing.T) {
+	cfg, err := Preset("cpc_audio")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := New[float32](cfg, rand.New(rand.NewPCG(1, 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	small, _ := Preset("small")
+	sm, _ := New[float32](small, nil)
+	got := map[string][]int{}
+	for _, p := range m.Params() {
+		got[p.Name] = p.Shape
+	}
+	want := map[string][]int{"encoder.norms.0.weight": {128}, "encoder.norms.4.bias": {128},
+		"gru.weight_ih_l1": {384, 128}, "gru.bias_hh_l1": {384}, "gru.weight_ih_l0": {384, 128}}
+	for name, shape := range want {
+		if !equalInts(got[name], shape) {
+			t.Errorf("%s: shape %v, want %v", name, got[name], shape)
+		}
+	}
+	if n := len(m.Params()) - len(sm.Params()); n != 5*2+4 {
+		t.Errorf("%d parameters more than small's, want 14", n)
+	}
+	if w := m.Norms[2].W.W; w[0] != 1 || m.Norms[2].B.W[5] != 0 {
+		t.Errorf("a channel norm starts at weight %v, bias %v; want 1 and 0", w[0], m.Norms[2].B.W[5])
+	}
+}
+
+// TestOldConfigsKeepTheirMeaning: a config written before CPC_audio's
+// options existed reads as the paper's model, and the presets that do
+// not use them write them as before, without the new keys.
+func TestOldConfigsKeepTheirMeaning(t *testing.T) {
+	old := `{"name":"small","channels":128,"hidden":128,"prediction_steps":12,"kernels":[10,8,4,4,4],"strides":[5,4,2,2,2]}`
+	a, err := ParseArch(old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	small, _ := Preset("small")
+	if !a.Equal(small) || a.ChannelNorm || a.Layers() != 1 || small.JSON() != old {
+		t.Errorf("old config reads as %+v; small writes %s", a, small.JSON())
+	}
+	audio, _ := Preset("cpc_audio")
+	if audio.Equal(small) {
+		t.Error("cpc_audio's weights would load into small's model")
+	}
+	for _, bad := range []string{`{"channels":1,"hidden":4,"prediction_steps":1,"kernels":[2],"strides":[1],"channel_norm":true}`,
+		`{"channels":4,"hidden":4,"prediction_steps":1,"kernels":[2],"strides":[1],"context_layers":-1}`,
+		`{"channels":4,"hidden":4,"prediction_steps":1,"kernels":[2],"strides":[1],"context_layers":9}`} {
+		if _, err := ParseArch(bad); !errors.Is(err, ErrArch) {
+			t.Errorf("%s: %v, want ErrArch", bad, err)
+		}
+	}
+}
+
 func equalInts(a, b []int) bool {
 	if len(a) != len(b) {
 		return false
@@ -196,7 +279,13 @@ func equalInts(a, b []int) bool {
 }
 
 func TestCheckpointRoundTrip(t *testing.T) {
-	cfg, _ := Preset("small")
+	for _, name := range []string{"small", "cpc_audio"} {
+		checkpointRoundTrip(t, name)
+	}
+}
+
+func checkpointRoundTrip(t *testing.T, name string) {
+	cfg, _ := Preset(name)
 	m, _ := New[float32](cfg, rand.New(rand.NewPCG(2, 2)))
 	p := t.TempDir() + "/m.safetensors"
 	if err := m.Save(p, map[string]string{"step": "7"}); err != nil {

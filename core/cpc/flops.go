@@ -11,7 +11,7 @@ import "github.com/gocpc/cpc/core/nn"
 // convolution on the fast path (nn.ConvPairs) does three quarters of it.
 //
 //	convolution l:   T_l · C_out · (K_l · C_in)         per window
-//	GRU:             T·B · 3H · C  (input)  +  T·B · 3H · H  (recurrent)
+//	GRU layer:       T·B · 3H · C  (input; H above the first)  +  T·B · 3H · H  (recurrent)
 //	predictor k:     (T−k)·B · C · H    (W_kᵀ z of every candidate)
 //	InfoNCE at k:    ((T−k)·B)² · H     (scores c_t·W_kᵀz, see infonce.go)
 func (c Arch) StepFLOPs(batch, samples int) float64 {
@@ -30,7 +30,9 @@ func (c Arch) StepFLOPs(batch, samples int) float64 {
 		in = c.Channels
 	}
 	rows := float64(n * batch)
-	f += 3 * 2 * rows * float64(3*c.Hidden) * float64(c.Channels+c.Hidden)
+	for l, in := 0, c.Channels; l < c.Layers(); l, in = l+1, c.Hidden {
+		f += 3 * 2 * rows * float64(3*c.Hidden) * float64(in+c.Hidden)
+	}
 	for k := 1; k <= c.Predict; k++ {
 		r := float64((n - k) * batch)
 		f += 3 * 2 * r * float64(c.Channels) * float64(c.Hidden)

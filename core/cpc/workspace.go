@@ -36,15 +36,19 @@ type Workspace[T nn.Float] struct {
 	padded         []T   // [B, P_0]: the windows at their padded offsets, if P_0 > samples
 	acts, dacts    [][]T // encoder layers' outputs and their gradients, [B, P_l, C]
 	convs          []*nn.ConvScratch[T]
-	z, dz          []T // [T, B, C]
-	ctx, dctx      []T // [T, B, H]
+	norms          []*nn.NormCache[T] // with Arch.ChannelNorm, one per layer
+	z, dz          []T                // [T, B, C]
+	ctx, dctx      []T                // [T, B, H]
+	// Below the top GRU layer, each layer's output and its gradient,
+	// [T, B, H]; ctx is the top layer's.
+	mids, dmids [][]T
 	// The global batch's z and its gradient, [T, G, C] for the G windows
 	// of every replica; z and dz themselves in one process alone.
 	zg, dzg []T
 	layout  batchLayout
 	group   dist.Group
-	comm    []float32 // a replica's: what it gathers (z) and sums (dzg, metrics)
-	gru     *nn.GRUCache[T]
+	comm    []float32         // a replica's: what it gathers (z) and sums (dzg, metrics)
+	grus    []*nn.GRUCache[T] // one per GRU layer
 	relu    nn.ReLU[T]
 	nce     nceScratch[T]
 	met     Metrics
@@ -91,9 +95,17 @@ func (m *Model[T]) newWorkspace(batch, samples int, train bool) *Workspace[T] {
 		w.acts = append(w.acts, make([]T, batch*p*cfg.Channels))
 		w.convs = append(w.convs, m.Convs[l].NewScratch(batch*p*m.Convs[l].Stride))
 	}
+	for l, n := range m.Norms {
+		w.norms = append(w.norms, n.NewCache(batch*w.pads[l]))
+	}
 	rows := w.frames * batch
 	w.z, w.ctx = make([]T, rows*cfg.Channels), make([]T, rows*cfg.Hidden)
-	w.gru = m.GRU.NewCache(w.frames, batch)
+	for l, g := range m.GRUs {
+		w.grus = append(w.grus, g.NewCache(w.frames, batch))
+		if l > 0 {
+			w.mids = append(w.mids, make([]T, rows*cfg.Hidden))
+		}
+	}
 	w.zg, w.layout, w.group = w.z, batchLayout{batch, batch, 0}, dist.Single
 	w.met = NewMetrics(cfg.Predict)
 	if train {
@@ -101,6 +113,9 @@ func (m *Model[T]) newWorkspace(batch, samples int, train bool) *Workspace[T] {
 			w.dacts = append(w.dacts, make([]T, batch*p*cfg.Channels))
 		}
 		w.dz, w.dctx = make([]T, rows*cfg.Channels), make([]T, rows*cfg.Hidden)
+		for range w.mids {
+			w.dmids = append(w.dmids, make([]T, rows*cfg.Hidden))
+		}
 		w.dzg = w.dz
 		w.nce = newNCEScratch[T](rows, rows, cfg.Hidden, w.layout)
 	}
@@ -223,6 +238,9 @@ func (w *Workspace[T]) Encode(audio []T) {
 	for l, conv := range w.m.Convs {
 		x, n := w.input(l, audio)
 		conv.Forward(x, n, w.acts[l], C, w.convs[l])
+		if w.norms != nil {
+			w.m.Norms[l].Forward(w.acts[l], w.norms[l])
+		}
 		if l < len(w.m.Convs)-1 {
 			w.relu.Forward(w.acts[l])
 		}
@@ -230,8 +248,40 @@ func (w *Workspace[T]) Encode(audio []T) {
 	w.moveTopRows(w.z, w.acts[len(w.acts)-1], false)
 	w.relu.Forward(w.z)
 	w.lap(EncoderForward, &t)
-	w.m.GRU.Forward(w.z, w.ctx, w.gru)
+	for l, g := range w.m.GRUs {
+		x, h := w.gruIO(l)
+		g.Forward(x, h, w.grus[l])
+	}
 	w.lap(GRUForward, &t)
+}
+
+// gruIO returns GRU layer l's input and output: z or the layer below's
+// output, and ctx or the buffer the layer above reads.
+func (w *Workspace[T]) gruIO(l int) (x, h []T) {
+	x, h = w.z, w.ctx
+	if l > 0 {
+		x = w.mids[l-1]
+	}
+	if l < len(w.mids) {
+		h = w.mids[l]
+	}
+	return x, h
+}
+
+// contextBackward propagates dctx (consumed) down the GRU layers, adding
+// the bottom layer's input gradient to dz.
+func (w *Workspace[T]) contextBackward() {
+	dh := w.dctx
+	for l := len(w.m.GRUs) - 1; l >= 0; l-- {
+		x, h := w.gruIO(l)
+		dx := w.dz
+		if l > 0 {
+			dx = w.dmids[l-1]
+			clear(dx) // Backward adds to it
+		}
+		w.m.GRUs[l].Backward(x, h, dh, dx, w.grus[l])
+		dh = dx
+	}
 }
 
 // moveTopRows copies the real rows of the top layer's output top into z
@@ -259,6 +309,9 @@ func (w *Workspace[T]) encoderBackward(audio []T) {
 	clear(dy) // padding rows carry no gradient
 	w.moveTopRows(w.dz, dy, true)
 	for l := last; l >= 0; l-- {
+		if w.norms != nil {
+			w.m.Norms[l].Backward(dy, w.norms[l])
+		}
 		x, n := w.input(l, audio)
 		var dx []T
 		if l > 0 {
@@ -320,7 +373,7 @@ func (w *Workspace[T]) run(audio []T, neg int, rng *rand.Rand, grads bool) (Metr
 		return w.met, nil
 	}
 	t := time.Now()
-	w.m.GRU.Backward(w.z, w.ctx, w.dctx, w.dz, w.gru)
+	w.contextBackward()
 	w.lap(GRUBackward, &t)
 	w.encoderBackward(audio)
 	w.lap(EncoderBackward, &t)

@@ -1,6 +1,7 @@
 package nn
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"runtime"
@@ -39,11 +40,19 @@ type GRU[T Float] struct {
 // NewGRU returns a layer named gru.*_l0, initialised as PyTorch does:
 // every tensor from U(−1/√Hidden, 1/√Hidden).
 func NewGRU[T Float](in, hidden int, rng *rand.Rand) *GRU[T] {
+	return NewGRULayer[T](in, hidden, 0, rng)
+}
+
+// NewGRULayer returns layer l of a stack (torch.nn.GRU with num_layers >
+// l), named gru.*_l{l}: its input is layer l − 1's output, so in is
+// Hidden for l > 0. It is initialised as NewGRU's.
+func NewGRULayer[T Float](in, hidden, l int, rng *rand.Rand) *GRU[T] {
+	name := func(what string) string { return fmt.Sprintf("gru.%s_l%d", what, l) }
 	g := &GRU[T]{In: in, Hidden: hidden,
-		Wih: newParam[T]("gru.weight_ih_l0", 3*hidden, in),
-		Whh: newParam[T]("gru.weight_hh_l0", 3*hidden, hidden),
-		Bih: newParam[T]("gru.bias_ih_l0", 3*hidden),
-		Bhh: newParam[T]("gru.bias_hh_l0", 3*hidden)}
+		Wih: newParam[T](name("weight_ih"), 3*hidden, in),
+		Whh: newParam[T](name("weight_hh"), 3*hidden, hidden),
+		Bih: newParam[T](name("bias_ih"), 3*hidden),
+		Bhh: newParam[T](name("bias_hh"), 3*hidden)}
 	bound := 1 / math.Sqrt(float64(hidden))
 	for _, p := range []*Param[T]{g.Wih, g.Whh, g.Bih, g.Bhh} {
 		p.initUniform(rng, bound)

@@ -126,12 +126,25 @@ func TestNewValidatesOptions(t *testing.T) {
 }
 
 // TestStepAllocatesNothing: the steady-state step allocates nothing, as
-// the benchmarks claim.
+// the benchmarks claim, also with CPC_audio's options (cpc_audio preset).
 func TestStepAllocatesNothing(t *testing.T) {
-	for _, neg := range []int{0, 5} {
+	audio := testArch()
+	audio.ChannelNorm, audio.ContextLayers = true, 2
+	for _, c := range []struct {
+		arch cpc.Arch
+		neg  int
+	}{{testArch(), 0}, {testArch(), 5}, {audio, 5}} {
+		neg := c.neg
 		opts := testOptions()
 		opts.Negatives = neg
-		tr := newTrainer(t, opts, testCorpus(1))
+		m, err := NewModel(c.arch, opts.Seed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tr, err := New(m, opts, testCorpus(1))
+		if err != nil {
+			t.Fatal(err)
+		}
 		for range 3 { // the kernels' pools filled
 			if _, err := tr.TrainBatch(); err != nil {
 				t.Fatal(err)
@@ -143,7 +156,7 @@ func TestStepAllocatesNothing(t *testing.T) {
 			}
 		})
 		if allocs != 0 {
-			t.Errorf("negatives %d: a step allocates %v times", neg, allocs)
+			t.Errorf("%+v, negatives %d: a step allocates %v times", c.arch, neg, allocs)
 		}
 	}
 }
