@@ -13,6 +13,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"syscall"
 	"time"
@@ -49,9 +50,7 @@ func runTrainImages(args []string, stderr io.Writer) error {
 	out := fl.String("out", "run-images", "directory for model.safetensors, state.safetensors, metrics.jsonl and loss.png")
 	resume := fl.String("resume", "", "continue the run saved in this directory (its settings are kept)")
 	saveEvery := fl.Int("save-every", 100, "steps between checkpoints (0: only at the end)")
-	probeTrain := fl.Int("probe-train", 10000, "after training, fit the linear probe on this many train images (0: no probe)")
-	probeTest := fl.Int("probe-test", 0, "test images the probe is scored on (0: all)")
-	l2 := fl.Float64("l2", 1e-2, "L2 weight of the probe's logistic regression (on standardised features)")
+	probeFlags := addImageProbeFlags(fl) // --probe-train 0: no probe after training
 	threads := fl.Int("threads", runtime.NumCPU(), "threads for the numeric kernels")
 	if err := parse(fl, args); err != nil {
 		return err
@@ -61,12 +60,15 @@ func runTrainImages(args []string, stderr io.Writer) error {
 		return usageError{fmt.Errorf("unexpected argument %q", fl.Arg(0))}
 	case *threads < 1 || o.Batch < 1 || *steps < 1 || *saveEvery < 0:
 		return usageError{fmt.Errorf("--threads, --batch and --steps must be positive, --save-every not negative")}
-	case !(o.LR > 0) || *probeTrain < 0 || *probeTest < 0 || !(*l2 > 0):
-		return usageError{fmt.Errorf("--lr and --l2 must be positive, --probe-train and --probe-test not negative")}
+	case !(o.LR > 0):
+		return usageError{fmt.Errorf("--lr must be positive")}
+	}
+	pr, err := probeFlags()
+	if err != nil {
+		return err
 	}
 	runtime.GOMAXPROCS(*threads)
 	var r *imageRun
-	var err error
 	if *resume != "" {
 		if !isSet(fl, "out") {
 			*out = *resume
@@ -115,10 +117,10 @@ func runTrainImages(args []string, stderr io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(stderr, "done: step %d; %s, %s, %s in %s\n", r.step, cpc.ModelFile, train.MetricsFile, plot.LossFile, *out)
-	if *probeTrain == 0 {
+	if pr.train == 0 {
 		return nil
 	}
-	return probeImages(stderr, r.m, set, dir, r.o.Seed, *probeTrain, *probeTest, *l2)
+	return probeImages(stderr, r.m, set, dir, r.o.Seed, pr)
 }
 
 // imageRun is a training run of an image model: everything resuming needs.
@@ -241,37 +243,80 @@ func (r *imageRun) train(ctx context.Context, set *images.Set, steps, saveEvery 
 	return nil
 }
 
+// imageProbe is how the linear probe runs: train and test images, the
+// L2 strength (or the grid it is chosen from) and the coarse regions the
+// features are pooled over beside the paper's mean over the grid.
+type imageProbe struct {
+	train, test, regions int
+	l2                   []float64
+}
+
+// addImageProbeFlags adds the probe's flags; parse checks them.
+func addImageProbeFlags(fl interface {
+	Int(name string, value int, usage string) *int
+	String(name, value, usage string) *string
+}) func() (imageProbe, error) {
+	train := fl.Int("probe-train", 10000, "train images the linear probe is fitted on")
+	test := fl.Int("probe-test", 0, "test images it is scored on (0: all)")
+	regions := fl.Int("regions", 2, "besides the mean over the grid (the paper's), probe features averaged over each of N×N blocks of the grid, concatenated (1: only the mean)")
+	l2 := fl.String("l2", "auto", "L2 weight of the logistic regressions (on standardised features; positive), or auto: chosen for every feature set alike by 4-fold cross-validation on the train images")
+	return func() (imageProbe, error) {
+		p := imageProbe{train: *train, test: *test, regions: *regions}
+		v, grid, err := parseL2(*l2)
+		switch {
+		case err != nil:
+			return p, usageError{err}
+		case *train < 0 || *test < 0 || *regions < 1:
+			return p, usageError{fmt.Errorf("--probe-train and --probe-test must not be negative, --regions must be positive")}
+		case grid == nil:
+			grid = []float64{v}
+		}
+		p.l2 = grid
+		return p, nil
+	}
+}
+
 // probeImages prints the linear probe's test accuracy on the trained
-// model's features, beside raw pixels and the random-init model the run
-// started from.
-func probeImages(stderr io.Writer, m *imagecpc.Model[float32], set *images.Set, dir string, seed uint64, ntrain, ntest int, l2 float64) error {
+// model's features, beside the random-init model the run started from and
+// raw pixels, every row fitted on the same images with the same L2 search.
+func probeImages(stderr io.Writer, m *imagecpc.Model[float32], set *images.Set, dir string, seed uint64, p imageProbe) error {
 	test, err := images.Load(dir, "test")
 	if err != nil {
 		return err
 	}
-	ntrain, ntest = min(ntrain, set.N), min(ntest, test.N)
+	if err := m.Arch.CheckRegions(p.regions); err != nil {
+		return usageError{err}
+	}
+	ntrain, ntest := min(p.train, set.N), min(p.test, test.N)
 	if ntest == 0 {
 		ntest = test.N
 	}
-	fmt.Fprintf(stderr, "probe: linear, fitted on %d train images, scored on %d test images\n\n", ntrain, ntest)
+	fmt.Fprintf(stderr, "probe: linear, fitted on %d train images (L2 from %v by 4-fold cross-validation), scored on %d test images\n\n", ntrain, p.l2, ntest)
 	random, _ := imagecpc.New[float32](m.Arch, rand.New(rand.NewPCG(seed, 0))) // the run's start
 	type row struct {
 		name      string
 		dim       int
 		train, te func() ([]float32, error)
 	}
-	feats := func(m *imagecpc.Model[float32], s *images.Set, n int) func() ([]float32, error) {
-		return func() ([]float32, error) { return m.SetFeatures(s, n, 64) }
+	feats := func(m *imagecpc.Model[float32], s *images.Set, n, regions int) func() ([]float32, error) {
+		return func() ([]float32, error) { return m.SetFeatures(s, n, 64, regions) }
 	}
 	pixels := func(s *images.Set, n int) func() ([]float32, error) {
 		return func() ([]float32, error) { return imagecpc.Pixels(s, n), nil }
 	}
-	fmt.Fprintln(stderr, "| features | dims | test accuracy |\n|---|---|---|")
-	for _, r := range []row{
-		{"CPC (mean-pooled z and c)", m.Arch.FeatureDim(), feats(m, set, ntrain), feats(m, test, ntest)},
-		{"random init (same architecture)", m.Arch.FeatureDim(), feats(random, set, ntrain), feats(random, test, ntest)},
-		{"raw pixels", set.H * set.W, pixels(set, ntrain), pixels(test, ntest)},
-	} {
+	var rows []row
+	for _, r := range slices.Compact([]int{1, p.regions}) {
+		pooled := "mean-pooled over the grid"
+		if r > 1 {
+			pooled = fmt.Sprintf("pooled over %d×%d regions", r, r)
+		}
+		rows = append(rows,
+			row{"CPC (z and c, " + pooled + ")", m.Arch.PooledDim(r), feats(m, set, ntrain, r), feats(m, test, ntest, r)},
+			row{"random init (same architecture, " + pooled + ")", m.Arch.PooledDim(r), feats(random, set, ntrain, r), feats(random, test, ntest, r)})
+	}
+	rows = append(rows, row{"raw pixels", set.H * set.W, pixels(set, ntrain), pixels(test, ntest)})
+	fmt.Fprintln(stderr, "| features | dims | L2 | test accuracy |\n|---|---|---|---|")
+	for _, r := range rows {
 		tr, err := r.train()
 		if err != nil {
 			return err
@@ -280,11 +325,11 @@ func probeImages(stderr io.Writer, m *imagecpc.Model[float32], set *images.Set, 
 		if err != nil {
 			return err
 		}
-		acc, err := imagecpc.ProbeAccuracy(tr, set.Labels[:ntrain], te, test.Labels[:ntest], r.dim, 10, l2)
+		acc, l2, err := imagecpc.ProbeAccuracy(tr, set.Labels[:ntrain], te, test.Labels[:ntest], r.dim, 10, p.l2)
 		if err != nil {
 			return fmt.Errorf("probe of %s: %w", r.name, err)
 		}
-		fmt.Fprintf(stderr, "| %s | %d | %.1f%% |\n", r.name, r.dim, 100*acc)
+		fmt.Fprintf(stderr, "| %s | %d | %g | %.1f%% |\n", r.name, r.dim, l2, 100*acc)
 	}
 	return nil
 }
@@ -323,13 +368,14 @@ func runEmbedImages(args []string, stderr io.Writer) error {
 	f := addImageFlags(fl)
 	split := fl.String("split", "test", "train or test")
 	n := fl.Int("n", 0, "the first n images of the split (0: all)")
-	out := fl.String("out", "image-features.npy", "features: [n, D + H] float32, z then c averaged over the patch grid")
+	out := fl.String("out", "image-features.npy", "features: [n, N²·(D + H)] float32, z then c averaged over each of N×N blocks of the patch grid")
+	regions := fl.Int("regions", 1, "N: 1 averages over the whole grid (the paper's probe input)")
 	labels := fl.String("labels", "", "also write the labels, [n] float32, to this .npy file")
 	if err := parse(fl, args); err != nil {
 		return err
 	}
-	if fl.NArg() > 0 || *n < 0 {
-		return usageError{fmt.Errorf("unexpected argument or negative --n")}
+	if fl.NArg() > 0 || *n < 0 || *regions < 1 {
+		return usageError{fmt.Errorf("unexpected argument, negative --n or --regions not positive")}
 	}
 	m, _, dir, err := f.load()
 	if err != nil {
@@ -339,12 +385,13 @@ func runEmbedImages(args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	feats, err := m.SetFeatures(set, *n, 64)
+	feats, err := m.SetFeatures(set, *n, 64, *regions)
 	if err != nil {
 		return err
 	}
-	rows := len(feats) / m.Arch.FeatureDim()
-	if err := npy.WriteFile(*out, []int{rows, m.Arch.FeatureDim()}, feats); err != nil {
+	dim := m.Arch.PooledDim(*regions)
+	rows := len(feats) / dim
+	if err := npy.WriteFile(*out, []int{rows, dim}, feats); err != nil {
 		return err
 	}
 	if *labels != "" {
@@ -356,21 +403,23 @@ func runEmbedImages(args []string, stderr io.Writer) error {
 			return err
 		}
 	}
-	fmt.Fprintf(stderr, "wrote %s: %d images × %d features\n", *out, rows, m.Arch.FeatureDim())
+	fmt.Fprintf(stderr, "wrote %s: %d images × %d features\n", *out, rows, dim)
 	return nil
 }
 
 func runProbeImages(args []string, stderr io.Writer) error {
 	fl := newFlags("probe-images", "--model DIR|FILE [flags]", stderr)
 	f := addImageFlags(fl)
-	probeTrain := fl.Int("probe-train", 10000, "train images the linear probe is fitted on")
-	probeTest := fl.Int("probe-test", 0, "test images it is scored on (0: all)")
-	l2 := fl.Float64("l2", 1e-2, "L2 weight of the logistic regression (on standardised features)")
+	probeFlags := addImageProbeFlags(fl)
 	if err := parse(fl, args); err != nil {
 		return err
 	}
-	if fl.NArg() > 0 || *probeTrain < 1 || *probeTest < 0 || !(*l2 > 0) {
-		return usageError{fmt.Errorf("--probe-train and --l2 must be positive, --probe-test not negative, and no arguments")}
+	pr, err := probeFlags()
+	if err != nil {
+		return err
+	}
+	if fl.NArg() > 0 || pr.train < 1 {
+		return usageError{fmt.Errorf("--probe-train must be positive, and no arguments")}
 	}
 	m, meta, dir, err := f.load()
 	if err != nil {
@@ -384,5 +433,5 @@ func runProbeImages(args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	return probeImages(stderr, m, set, dir, o.Seed, *probeTrain, *probeTest, *l2)
+	return probeImages(stderr, m, set, dir, o.Seed, pr)
 }

@@ -35,7 +35,7 @@ func runTrain(args []string, stderr io.Writer) error {
 	split := fl.String("split", "", "file of utterance ids to train on (a path, or a name inside the corpus); default: all")
 	cacheDir := fl.String("cache", "", "corpus cache of --data: decoded once, windows read from it, so memory does not grow with the corpus (default: in the user's cache directory; 'none': decode into memory)")
 	onBadFile := fl.String("on-bad-file", "stop", "a corpus file that does not decode: 'stop' the run, or 'skip' it (reported, and counted in metrics.jsonl)")
-	preset := fl.String("config", "paper", "model preset: paper or small")
+	preset := fl.String("config", "paper", "model preset: "+strings.Join(cpc.Presets, ", "))
 	archFlags := addArchFlags(fl)
 	optionFlags := addOptionFlags(fl)
 	steps := fl.Int("steps", 1000, "train until this many steps are done (a resumed run counts its earlier steps)")
@@ -279,10 +279,14 @@ func addArchFlags(fl *flag.FlagSet) map[string]func(*cpc.Arch) {
 	channels := fl.Int("channels", 0, "encoder channels C (overrides the preset)")
 	hidden := fl.Int("hidden", 0, "GRU units H (overrides the preset)")
 	predict := fl.Int("prediction-steps", 0, "future steps K (overrides the preset)")
+	norm := fl.Bool("channel-norm", false, "normalise each encoder step over its channels after every convolution, as CPC_audio (overrides the preset)")
+	layers := fl.Int("context-layers", 0, "stacked GRU layers of the context network (overrides the preset)")
 	return map[string]func(*cpc.Arch){
 		"channels":         func(a *cpc.Arch) { a.Channels = *channels },
 		"hidden":           func(a *cpc.Arch) { a.Hidden = *hidden },
 		"prediction-steps": func(a *cpc.Arch) { a.Predict = *predict },
+		"channel-norm":     func(a *cpc.Arch) { a.ChannelNorm = *norm },
+		"context-layers":   func(a *cpc.Arch) { a.ContextLayers = *layers },
 	}
 }
 

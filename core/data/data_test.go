@@ -1,7 +1,9 @@
 package data
 
 import (
+	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -117,5 +119,46 @@ func TestSampler(t *testing.T) {
 	}
 	if _, err := NewSampler(c, 7, 0); err == nil {
 		t.Fatal("a window longer than every utterance was accepted")
+	}
+}
+
+// TestFillShare: shares drawn from generators in the same state make up
+// the batch Fill draws, with speakers per batch too.
+func TestFillShare(t *testing.T) {
+	c := &Corpus{}
+	for i := range 6 {
+		x := make([]float32, 40+7*i)
+		for j := range x {
+			x[j] = float32(100*i + j)
+		}
+		c.Utterances = append(c.Utterances, Utterance{ID: fmt.Sprint(i), Speaker: fmt.Sprint(i % 3), Audio: x})
+	}
+	const window, batch = 8, 6
+	for _, speakers := range []int{0, 2} {
+		s, err := NewSampler(c, window, speakers)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for step := range uint64(5) {
+			whole := make([]float32, batch*window)
+			if err := s.Fill(whole, rand.New(rand.NewPCG(step, 7))); err != nil {
+				t.Fatal(err)
+			}
+			for _, n := range []int{2, 3} {
+				share := batch / n
+				for r := range n {
+					part := make([]float32, share*window)
+					if err := s.FillShare(part, rand.New(rand.NewPCG(step, 7)), r*share, batch); err != nil {
+						t.Fatal(err)
+					}
+					if !slices.Equal(part, whole[r*share*window:(r+1)*share*window]) {
+						t.Fatalf("speakers %d, step %d: share %d of %d is not the batch's windows", speakers, step, r, n)
+					}
+				}
+			}
+		}
+		if err := s.FillShare(make([]float32, 2*window), rand.New(rand.NewPCG(1, 1)), 5, 6); err == nil {
+			t.Error("windows past the batch were drawn")
+		}
 	}
 }

@@ -74,6 +74,19 @@ func (s *Sampler) Eligible() int { return len(s.eligible) }
 // Fill writes len(out)/window windows into out, back to back. Only a
 // corpus cache that cannot be read fails it.
 func (s *Sampler) Fill(out []float32, rng *rand.Rand) error {
+	return s.FillShare(out, rng, 0, len(out)/s.window)
+}
+
+// FillShare draws a batch of total windows, as Fill into a buffer of total
+// windows would, and writes windows first, first+1, … of it into out
+// (len(out)/window of them); the others are drawn but not read. Replicas
+// that draw from generators in the same state each get their share of
+// the batch one process would draw.
+func (s *Sampler) FillShare(out []float32, rng *rand.Rand, first, total int) error {
+	n := len(out) / s.window
+	if first < 0 || first+n > total {
+		return fmt.Errorf("windows %d to %d of a batch of %d", first, first+n-1, total)
+	}
 	if s.speakers > 0 { // the first N of a partial Fisher–Yates shuffle
 		for i := range s.drawn {
 			s.drawn[i] = i
@@ -83,13 +96,17 @@ func (s *Sampler) Fill(out []float32, rng *rand.Rand) error {
 			s.drawn[i], s.drawn[j] = s.drawn[j], s.drawn[i]
 		}
 	}
-	for b, i := 0, 0; b+s.window <= len(out); b, i = b+s.window, i+1 {
+	for i := range total {
 		pool := s.eligible
 		if s.speakers > 0 {
 			pool = s.bySpeaker[s.drawn[i%s.speakers]]
 		}
 		u := pool[rng.IntN(len(pool))]
 		start := rng.IntN(u.Samples() - s.window + 1)
+		if i < first || i >= first+n {
+			continue
+		}
+		b := (i - first) * s.window
 		if err := u.read(start, out[b:b+s.window], &s.scratch); err != nil {
 			return err
 		}

@@ -12,23 +12,51 @@ import (
 	"github.com/gocpc/cpc/core/safetensors"
 )
 
-// FeatureDim is the length of an image's feature vector: D + H.
+// FeatureDim is the length of a region's feature vector: D + H.
 func (a Arch) FeatureDim() int { return a.Dim + a.Hidden }
 
+// PooledDim is the length of an image's feature vector pooled over
+// regions×regions blocks of the grid.
+func (a Arch) PooledDim(regions int) int { return regions * regions * a.FeatureDim() }
+
+// CheckRegions reports whether the grid can be cut into regions×regions
+// blocks, each of one patch or more.
+func (a Arch) CheckRegions(regions int) error {
+	if regions < 1 || regions > a.Grid() {
+		return fmt.Errorf("imagecpc: %d×%d regions of a %d×%d grid: want 1 to %d", regions, regions, a.Grid(), a.Grid(), a.Grid())
+	}
+	return nil
+}
+
+// region is the block, 0..regions−1, that grid row (or column) i falls in:
+// the grid's rows cut into regions runs as even as they can be.
+func region(i, grid, regions int) int { return i * regions / grid }
+
 // Features writes the frozen model's features of the workspace's batch of
-// images into out [batch, D + H]: z and c each averaged over the grid's
-// patches (the paper's probe input: mean-pooled features).
-func (w *Workspace[T]) Features(imgs [][]byte, out []float32) error {
+// images into out [batch, PooledDim(regions)]: z and c averaged over the
+// patches of each of regions×regions blocks of the grid, the blocks in
+// row-major order, each z then c. One region is the paper's probe input,
+// the mean over the whole grid; 2×2 keeps where in the image a feature
+// is, a common variant of the linear evaluation.
+func (w *Workspace[T]) Features(imgs [][]byte, out []float32, regions int) error {
+	a := w.m.Arch
+	if err := a.CheckRegions(regions); err != nil {
+		return err
+	}
 	if err := w.Encode(imgs); err != nil {
 		return err
 	}
-	a := w.m.Arch
-	F := a.FeatureDim()
-	clear(out[:w.batch*F])
-	scale := 1 / float32(w.grid*w.grid)
-	for p := range w.n {
-		b := p / w.grid % w.batch // p = (i·batch + b)·grid + j
-		f := out[b*F:][:F]
+	F, R := a.FeatureDim(), regions
+	clear(out[:w.batch*a.PooledDim(R)])
+	count := make([]int, R) // grid rows (or columns) in each run
+	for i := range w.grid {
+		count[region(i, w.grid, R)]++
+	}
+	for p := range w.n { // p = (i·batch + b)·grid + j
+		i, b, j := p/w.g, p/w.grid%w.batch, p%w.grid
+		ri, rj := region(i, w.grid, R), region(j, w.grid, R)
+		scale := 1 / float32(count[ri]*count[rj])
+		f := out[(b*R*R+ri*R+rj)*F:][:F]
 		for c, v := range w.z[p*a.Dim:][:a.Dim] {
 			f[c] += float32(v) * scale
 		}
@@ -40,15 +68,19 @@ func (w *Workspace[T]) Features(imgs [][]byte, out []float32) error {
 }
 
 // SetFeatures returns the features of the first n images of s (all of them
-// if n ≤ 0 or beyond s.N), [n, D + H], computed batch images at a time.
-func (m *Model[T]) SetFeatures(s *images.Set, n, batch int) ([]float32, error) {
+// if n ≤ 0 or beyond s.N), [n, PooledDim(regions)], computed batch images
+// at a time.
+func (m *Model[T]) SetFeatures(s *images.Set, n, batch, regions int) ([]float32, error) {
 	if n <= 0 || n > s.N {
 		n = s.N
 	}
 	if s.H != m.Arch.Image || s.W != m.Arch.Image {
 		return nil, fmt.Errorf("imagecpc: images of %d×%d, the model takes %d×%d", s.H, s.W, m.Arch.Image, m.Arch.Image)
 	}
-	F := m.Arch.FeatureDim()
+	if err := m.Arch.CheckRegions(regions); err != nil {
+		return nil, err
+	}
+	F := m.Arch.PooledDim(regions)
 	out := make([]float32, n*F)
 	w := m.NewWorkspace(batch)
 	imgs, feats := make([][]byte, batch), make([]float32, batch*F)
@@ -56,7 +88,7 @@ func (m *Model[T]) SetFeatures(s *images.Set, n, batch int) ([]float32, error) {
 		for b := range imgs {
 			imgs[b] = s.Image(min(lo+b, n-1)) // the last batch repeats the last image
 		}
-		if err := w.Features(imgs, feats); err != nil {
+		if err := w.Features(imgs, feats, regions); err != nil {
 			return nil, err
 		}
 		copy(out[lo*F:], feats[:min(batch, n-lo)*F])
@@ -77,10 +109,16 @@ func Pixels(s *images.Set, n int) []float32 {
 	return out
 }
 
+// L2Grid is the probe's L2 strengths, each feature set's chosen by
+// cross-validation on its train rows (core/probe's grid, on standardised
+// features as there).
+var L2Grid = probe.L2Grid
+
 // ProbeAccuracy fits a linear classifier (multinomial logistic regression
-// on standardised features, L2 weight l2) on the train rows and returns
-// its accuracy on the test rows. Labels are 0..classes−1.
-func ProbeAccuracy(train []float32, trainY []byte, test []float32, testY []byte, dim, classes int, l2 float64) (float64, error) {
+// on standardised features, its L2 weight chosen from l2 by 4-fold
+// cross-validation on the train rows) and returns its accuracy on the test
+// rows and the strength chosen. Labels are 0..classes−1.
+func ProbeAccuracy(train []float32, trainY []byte, test []float32, testY []byte, dim, classes int, l2 []float64) (acc, chosen float64, err error) {
 	std := probe.NewStandardizer(train, dim)
 	train, test = append([]float32(nil), train...), append([]float32(nil), test...)
 	std.Apply(train)
@@ -89,9 +127,9 @@ func ProbeAccuracy(train []float32, trainY []byte, test []float32, testY []byte,
 	for i, l := range trainY {
 		y[i] = int32(l)
 	}
-	c, err := probe.Fit(train, y, dim, classes, probe.FitOptions{L2: l2})
+	c, err := probe.FitCV(train, y, dim, classes, l2)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	n := len(testY)
 	scores := make([]float32, n*classes)
@@ -108,7 +146,7 @@ func ProbeAccuracy(train []float32, trainY []byte, test []float32, testY []byte,
 			correct++
 		}
 	}
-	return float64(correct) / float64(n), nil
+	return float64(correct) / float64(n), c.Fit.L2, nil
 }
 
 // Save writes m (float32) as a safetensors checkpoint with PyTorch's

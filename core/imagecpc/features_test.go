@@ -10,34 +10,49 @@ import (
 	"github.com/gocpc/cpc/core/images"
 )
 
-// TestFeaturesAreMeans checks an image's features against the mean of its
-// patches' z and c, found by grid coordinates.
+// TestFeaturesAreMeans checks an image's features, for the whole grid
+// and for 2×2 and 3×3 regions, against the mean of its patches' z and c in
+// each region, the patches found by grid coordinates.
 func TestFeaturesAreMeans(t *testing.T) {
 	const batch = 3
 	m, w, imgs := tiny[float32](t, batch, 5)
 	a, G := m.Arch, m.Arch.Grid()
-	out := make([]float32, batch*a.FeatureDim())
-	if err := w.Features(imgs, out); err != nil {
-		t.Fatal(err)
+	F := a.FeatureDim()
+	for regions := 1; regions <= G; regions++ {
+		out := make([]float32, batch*a.PooledDim(regions))
+		if err := w.Features(imgs, out, regions); err != nil {
+			t.Fatal(err)
+		}
+		// A grid row's region: the first rows·regions/G… by counting.
+		lo := func(r int) int { return (r*G + regions - 1) / regions }
+		for b := range batch {
+			for ri := range regions {
+				for rj := range regions {
+					want := make([]float64, F)
+					n := float64((lo(ri+1) - lo(ri)) * (lo(rj+1) - lo(rj)))
+					for i := lo(ri); i < lo(ri+1); i++ {
+						for j := lo(rj); j < lo(rj+1); j++ {
+							p := (i*batch+b)*G + j
+							for c := range a.Dim {
+								want[c] += float64(w.Z()[p*a.Dim+c]) / n
+							}
+							for c := range a.Hidden {
+								want[a.Dim+c] += float64(w.Context()[p*a.Hidden+c]) / n
+							}
+						}
+					}
+					got := out[((b*regions+ri)*regions+rj)*F:][:F]
+					for c, v := range want {
+						if math.Abs(float64(got[c])-v) > 1e-6 {
+							t.Fatalf("%d regions, image %d region (%d, %d) feature %d: %v, want %v", regions, b, ri, rj, c, got[c], v)
+						}
+					}
+				}
+			}
+		}
 	}
-	for b := range batch {
-		want := make([]float64, a.FeatureDim())
-		for i := range G {
-			for j := range G {
-				p := (i*batch+b)*G + j
-				for c := range a.Dim {
-					want[c] += float64(w.Z()[p*a.Dim+c]) / float64(G*G)
-				}
-				for c := range a.Hidden {
-					want[a.Dim+c] += float64(w.Context()[p*a.Hidden+c]) / float64(G*G)
-				}
-			}
-		}
-		for c, v := range want {
-			if got := out[b*a.FeatureDim()+c]; math.Abs(float64(got)-v) > 1e-6 {
-				t.Fatalf("image %d feature %d: %v, want %v", b, c, got, v)
-			}
-		}
+	if err := w.Features(imgs, nil, G+1); err == nil {
+		t.Fatalf("%d regions of a grid of %d: no error", G+1, G)
 	}
 }
 
@@ -70,20 +85,20 @@ func TestProbeOnMNIST(t *testing.T) {
 	const ntrain, ntest = 1000, 500
 	test := &images.Set{N: ntest, H: set.H, W: set.W, Pix: set.Pix[ntrain*set.H*set.W:], Labels: set.Labels[ntrain:]}
 	px := Pixels(set, ntrain)
-	acc, err := ProbeAccuracy(px, set.Labels[:ntrain], Pixels(test, ntest), test.Labels[:ntest], set.H*set.W, 10, 1e-2)
+	acc, _, err := ProbeAccuracy(px, set.Labels[:ntrain], Pixels(test, ntest), test.Labels[:ntest], set.H*set.W, 10, []float64{1e-2})
 	if err != nil || acc < 0.8 {
 		t.Fatalf("raw pixels: accuracy %v, %v", acc, err)
 	}
 	a, _ := Preset("mnist")
 	m, _ := New[float32](a, rand.New(rand.NewPCG(1, 1)))
-	tr, err := m.SetFeatures(set, ntrain, 64)
+	tr, err := m.SetFeatures(set, ntrain, 64, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	te, _ := m.SetFeatures(test, ntest, 64)
-	racc, err := ProbeAccuracy(tr, set.Labels[:ntrain], te, test.Labels[:ntest], a.FeatureDim(), 10, 1e-2)
-	if err != nil || racc < 0.3 {
-		t.Fatalf("random init: accuracy %v, %v", racc, err)
+	te, _ := m.SetFeatures(test, ntest, 64, 1)
+	racc, l2, err := ProbeAccuracy(tr, set.Labels[:ntrain], te, test.Labels[:ntest], a.FeatureDim(), 10, L2Grid)
+	if err != nil || racc < 0.3 || !slices.Contains(L2Grid, l2) {
+		t.Fatalf("random init: accuracy %v at L2 %v, %v", racc, l2, err)
 	}
 	t.Logf("raw pixels %.1f%%, random init %.1f%%", 100*acc, 100*racc)
 }

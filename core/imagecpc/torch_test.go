@@ -62,7 +62,7 @@ func TestMatchesPyTorch(t *testing.T) {
 		t.Fatalf("InfoNCE loss %v, PyTorch %v", met.Loss, torchLoss)
 	}
 	ours := make([]float32, batch*a.FeatureDim())
-	if err := w.Features(imgs, ours); err != nil {
+	if err := w.Features(imgs, ours, 1); err != nil {
 		t.Fatal(err)
 	}
 	shape, theirs, err := npy.ReadFile(feats)

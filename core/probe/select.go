@@ -169,3 +169,21 @@ func (c *Classifier) params() []float64 {
 	}
 	return p
 }
+
+// FitCV fits a classifier on rows x with classes y at the strength of
+// grid with the best cross-validated accuracy (see fitSelected), row i
+// going to fold i mod Folds: for rows that are independent samples, such
+// as images, where no utterance ties neighbouring rows together.
+func FitCV(x []float32, y []int32, dim, classes int, grid []float64) (*Classifier, error) {
+	switch {
+	case len(grid) == 0:
+		return nil, fmt.Errorf("no L2 strengths to choose from")
+	case len(x) != len(y)*dim:
+		return nil, fmt.Errorf("%d values for %d rows of %d", len(x), len(y), dim)
+	}
+	fold := make([]int8, len(y))
+	for i := range fold {
+		fold[i] = int8(i % Folds)
+	}
+	return fitSelected(x, y, fold, nil, dim, classes, Options{L2Grid: grid})
+}

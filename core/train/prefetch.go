@@ -52,12 +52,14 @@ func (t *Trainer) takeBatch() error {
 // readAhead reads the windows of step into the prefetch buffer.
 func (t *Trainer) readAhead(step int) { t.pre.done <- t.fill(t.pre.buf, step) }
 
-// fill draws and reads the windows of step (0-based) into batch.
+// fill draws the global batch of step (0-based) and reads this replica's
+// share of its windows into batch.
 func (t *Trainer) fill(batch []float32, step int) error {
 	if err := t.Sampler.Use(t.Opts.SpeakersAt(step)); err != nil {
 		return err // checked for every phase by SetCorpus
 	}
-	return t.Sampler.Fill(batch, t.dataRNG)
+	share := t.Opts.Batch / t.group.Size()
+	return t.Sampler.FillShare(batch, t.dataRNG, t.group.Rank()*share, t.Opts.Batch)
 }
 
 // undoBatch forgets the batch taken and the next one's read: the step

@@ -17,10 +17,13 @@ import (
 )
 
 // Data-parallel training: each replica of a group trains on its share of
-// the global batch (Options.Batch, split evenly), draws its windows and
-// negatives from streams of its own (derived from the seed and its rank;
-// rank 0's are one process's), and scores its predictions against the
-// whole global batch (see cpc.Workspace.Join). Once a step the replicas
+// the global batch (Options.Batch, split evenly): every replica draws the
+// global batch from the same data stream, one process's, and reads only
+// its share of the windows (data.Sampler.FillShare), so that N replicas at
+// batch b train on the windows one process at batch N·b would. Each draws
+// its sampled negatives from a stream of its own (derived from the seed
+// and its rank; rank 0's is one process's), and scores its predictions
+// against the whole global batch (see cpc.Workspace.Join). Once a step the replicas
 // sum their gradients in one buffer (the trainer's Reduce), so every
 // replica applies the same Adam step and the weights stay identical,
 // which a checksum confirms every DriftCheckEvery steps.
@@ -47,7 +50,7 @@ func NewReplica(g dist.Group, model *cpc.Model[float32], opts Options, c *data.C
 		return nil, err
 	}
 	r := uint64(g.Rank())
-	t, err := build(g, model, opts, 0, rand.NewPCG(opts.Seed, 2+2*r), rand.NewPCG(opts.Seed, 3+2*r), c)
+	t, err := build(g, model, opts, 0, rand.NewPCG(opts.Seed, 2), rand.NewPCG(opts.Seed, 3+2*r), c)
 	if err := agree(g, err); err != nil {
 		return nil, err
 	}

@@ -72,42 +72,50 @@ func newReplica(g dist.Group, opts Options) (*Trainer, error) {
 
 // TestReplicasTrainAsOneBatch: two replicas with two windows each train
 // as one process with the four: the same losses and weights after 20
-// steps, to 1e-5.
+// steps, to 1e-5; on windows a test arranges, and on the sampler's (every
+// replica draws the global batch and keeps its share).
 func TestReplicasTrainAsOneBatch(t *testing.T) {
-	opts := testOptions()
-	opts.Batch, opts.Negatives, opts.LR = 4, 0, 2e-4 // the paper's rate
-	const steps = 20
-	one := newTrainer(t, opts, testCorpus(1))
-	one.draw = arrangedWindows(opts, 0, 1)
-	if err := one.Run(context.Background(), Plan{Steps: steps, LogEvery: 1}, func(cpc.Metrics) error { return nil }); err != nil {
-		t.Fatal(err)
-	}
-	trs := runReplicas(t, 2, Plan{Steps: steps, LogEvery: 1}, func(g dist.Group) (*Trainer, error) {
-		tr, err := newReplica(g, opts)
-		if err == nil {
-			tr.draw = arrangedWindows(opts, g.Rank(), g.Size())
+	for _, sampled := range []bool{false, true} {
+		opts := testOptions()
+		opts.Batch, opts.Negatives, opts.LR = 4, 0, 2e-4 // the paper's rate
+		if sampled {
+			opts.Speakers = 2 // a sampler of the global batch
 		}
-		return tr, err
-	})
-	for r, tr := range trs {
-		for i, m := range tr.History {
-			if d := math.Abs(m.Loss - one.History[i].Loss); d > 1e-5 {
-				t.Fatalf("replica %d, step %d: loss %v, one process %v", r, i+1, m.Loss, one.History[i].Loss)
+		const steps = 20
+		one := newTrainer(t, opts, testCorpus(1))
+		if !sampled {
+			one.draw = arrangedWindows(opts, 0, 1)
+		}
+		if err := one.Run(context.Background(), Plan{Steps: steps, LogEvery: 1}, func(cpc.Metrics) error { return nil }); err != nil {
+			t.Fatal(err)
+		}
+		trs := runReplicas(t, 2, Plan{Steps: steps, LogEvery: 1}, func(g dist.Group) (*Trainer, error) {
+			tr, err := newReplica(g, opts)
+			if err == nil && !sampled {
+				tr.draw = arrangedWindows(opts, g.Rank(), g.Size())
+			}
+			return tr, err
+		})
+		for r, tr := range trs {
+			for i, m := range tr.History {
+				if d := math.Abs(m.Loss - one.History[i].Loss); d > 1e-5 {
+					t.Fatalf("sampled %v, replica %d, step %d: loss %v, one process %v", sampled, r, i+1, m.Loss, one.History[i].Loss)
+				}
+			}
+			worst := 0.0
+			for i, p := range tr.Model.Params() {
+				for j, w := range p.W {
+					worst = max(worst, math.Abs(float64(w-one.Model.Params()[i].W[j])))
+				}
+			}
+			t.Logf("sampled %v, replica %d: weights within %g of one process's", sampled, r, worst)
+			if worst > 1e-5 {
+				t.Errorf("sampled %v, replica %d: weights differ from one process's by %g after %d steps", sampled, r, worst, steps)
 			}
 		}
-		worst := 0.0
-		for i, p := range tr.Model.Params() {
-			for j, w := range p.W {
-				worst = max(worst, math.Abs(float64(w-one.Model.Params()[i].W[j])))
-			}
+		if checksum(trs[0].Model.Params()) != checksum(trs[1].Model.Params()) {
+			t.Error("the replicas' weights are not identical")
 		}
-		t.Logf("replica %d: weights within %g of one process's", r, worst)
-		if worst > 1e-5 {
-			t.Errorf("replica %d: weights differ from one process's by %g after %d steps", r, worst, steps)
-		}
-	}
-	if checksum(trs[0].Model.Params()) != checksum(trs[1].Model.Params()) {
-		t.Error("the replicas' weights are not identical")
 	}
 }
 

@@ -178,7 +178,7 @@ func (t *Trainer) Run(ctx context.Context, plan Plan, report func(cpc.Metrics) e
 	if err := plan.Validate(); err != nil {
 		return err
 	}
-	t.out, t.replica.ctx = plan.Out, ctx
+	t.out, t.replica.ctx, t.replica.stop = plan.Out, ctx, false
 	defer func() { t.replica.ctx = nil }()
 	if t.out != "" {
 		if err := os.MkdirAll(t.out, 0o755); err != nil {
