@@ -22,17 +22,41 @@ import torch
 from torch import nn
 
 
+class ChannelNorm(nn.Module):
+    """CPC_audio's channel normalisation: every time step of x [B, C, T] is
+    normalised over its C channels by their mean and unbiased variance
+    (torch.var's), eps 1e-5, then scaled and shifted per channel."""
+
+    def __init__(self, channels, eps=1e-5):
+        super().__init__()
+        self.eps = eps
+        self.weight = nn.Parameter(torch.ones(channels))
+        self.bias = nn.Parameter(torch.zeros(channels))
+
+    def forward(self, x):
+        mean = x.mean(dim=1, keepdim=True)
+        var = x.var(dim=1, keepdim=True)
+        x = (x - mean) * torch.rsqrt(var + self.eps)
+        return x * self.weight[:, None] + self.bias[:, None]
+
+
 class Encoder(nn.Module):
-    def __init__(self, channels, kernels, strides):
+    def __init__(self, channels, kernels, strides, channel_norm=False):
         super().__init__()
         ins = [1] + [channels] * (len(kernels) - 1)
         self.convs = nn.ModuleList(
             nn.Conv1d(i, channels, k, stride=s) for i, k, s in zip(ins, kernels, strides))
+        self.norms = None
+        if channel_norm:
+            self.norms = nn.ModuleList(ChannelNorm(channels) for _ in kernels)
 
     def forward(self, x):  # x: [B, samples] -> z: [B, T, C]
         x = x.unsqueeze(1)
-        for conv in self.convs:
-            x = torch.relu(conv(x))
+        for i, conv in enumerate(self.convs):
+            x = conv(x)
+            if self.norms is not None:
+                x = self.norms[i](x)
+            x = torch.relu(x)
         return x.transpose(1, 2)
 
 
@@ -40,8 +64,9 @@ class CPC(nn.Module):
     def __init__(self, cfg):
         super().__init__()
         self.cfg = cfg
-        self.encoder = Encoder(cfg["channels"], cfg["kernels"], cfg["strides"])
-        self.gru = nn.GRU(cfg["channels"], cfg["hidden"], batch_first=True)
+        self.encoder = Encoder(cfg["channels"], cfg["kernels"], cfg["strides"], cfg.get("channel_norm", False))
+        layers = max(1, cfg.get("context_layers", 0))
+        self.gru = nn.GRU(cfg["channels"], cfg["hidden"], num_layers=layers, batch_first=True)
         self.predictors = nn.ModuleList(
             nn.Linear(cfg["hidden"], cfg["channels"], bias=False) for _ in range(cfg["prediction_steps"]))
 
@@ -61,6 +86,8 @@ class CPC(nn.Module):
             pred = self.predictors[k - 1](c[: T - k].reshape(-1, c.shape[2]))
             cand = z[k:].reshape(-1, C)
             scores = pred @ cand.t()
+            if self.cfg.get("mean_scores", False):  # CPC_audio's: the mean over C, not the sum
+                scores = scores / C
             target = torch.arange(scores.shape[0])
             total = total + nn.functional.cross_entropy(scores, target, reduction="sum")
             count += scores.shape[0]

@@ -141,10 +141,55 @@ func TestTrainEmbedAndPyTorch(t *testing.T) {
 		t.Fatalf("embedding shape %v, want [%d 128]", shape, m.Arch.Frames(len(x)))
 	}
 
+	checkTorch(t, dir, filepath.Join(out, cpc.ModelFile), m, wav, got)
+}
+
+// TestCPCAudioInPyTorch: a checkpoint of the cpc_audio preset (channel
+// norms of random weights and biases, two GRU layers) loads into
+// bench/cpc_torch.py with strict names and shapes and gives our c_t and
+// InfoNCE loss.
+func TestCPCAudioInPyTorch(t *testing.T) {
+	dir := t.TempDir()
+	arch, err := cpc.Preset("cpc_audio")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(5, 6))
+	m, err := cpc.New[float32](arch, rng)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range m.Norms {
+		for i := range n.W.W {
+			n.W.W[i], n.B.W[i] = float32(1+0.3*rng.NormFloat64()), float32(0.3*rng.NormFloat64())
+		}
+	}
+	path := filepath.Join(dir, cpc.ModelFile)
+	if err := m.Save(path, nil); err != nil {
+		t.Fatal(err)
+	}
+	wav := sampleWAV(t, dir)
+	x, err := audio.ReadFile(wav)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := cpc.Embed(m, x, cpc.Context)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkTorch(t, dir, path, m, wav, e.Data)
+}
+
+// checkTorch compares with bench/cpc_torch.py's model loaded from the
+// checkpoint at path (of m): c_t of wav against ours (got), and the
+// InfoNCE loss of a batch, ours in float32 against PyTorch's in float64
+// with its own cross_entropy.
+func checkTorch(t *testing.T, dir, path string, m *cpc.Model[float32], wav string, got []float32) {
+	t.Helper()
 	py := python3(t)
 	theirs := filepath.Join(dir, "torch.npy")
 	script := filepath.Join("..", "..", "bench", "cpc_torch.py")
-	if o, err := exec.Command(py, script, "embed", filepath.Join(out, cpc.ModelFile), wav, theirs).CombinedOutput(); err != nil {
+	if o, err := exec.Command(py, script, "embed", path, wav, theirs).CombinedOutput(); err != nil {
 		t.Fatalf("PyTorch embed: %v\n%s", err, o)
 	}
 	_, want := readNpy(t, theirs)
@@ -156,8 +201,10 @@ func TestTrainEmbedAndPyTorch(t *testing.T) {
 		t.Fatalf("c_t differs from PyTorch's by %g (%d vs %d values)", worst, len(got), len(want))
 	}
 
-	// The InfoNCE loss of one batch, ours in float32 against PyTorch's in
-	// float64 with its own cross_entropy.
+	x, err := audio.ReadFile(wav)
+	if err != nil {
+		t.Fatal(err)
+	}
 	window := train.Defaults().Window
 	rng := rand.New(rand.NewPCG(1, 2))
 	batch := make([]float32, 2*window)
@@ -168,7 +215,7 @@ func TestTrainEmbedAndPyTorch(t *testing.T) {
 	if err := npy.WriteFile(bp, []int{2, window}, batch); err != nil {
 		t.Fatal(err)
 	}
-	o, err := exec.Command(py, script, "loss", filepath.Join(out, cpc.ModelFile), bp).CombinedOutput()
+	o, err := exec.Command(py, script, "loss", path, bp).CombinedOutput()
 	if err != nil {
 		t.Fatalf("PyTorch loss: %v\n%s", err, o)
 	}
@@ -180,9 +227,8 @@ func TestTrainEmbedAndPyTorch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ourLoss := met.Loss
-	if math.Abs(ourLoss-torchLoss) > 1e-4 {
-		t.Fatalf("InfoNCE loss %v, PyTorch %v", ourLoss, torchLoss)
+	if math.Abs(met.Loss-torchLoss) > 1e-4 {
+		t.Fatalf("InfoNCE loss %v, PyTorch %v", met.Loss, torchLoss)
 	}
 }
 

@@ -281,12 +281,14 @@ func addArchFlags(fl *flag.FlagSet) map[string]func(*cpc.Arch) {
 	predict := fl.Int("prediction-steps", 0, "future steps K (overrides the preset)")
 	norm := fl.Bool("channel-norm", false, "normalise each encoder step over its channels after every convolution, as CPC_audio (overrides the preset)")
 	layers := fl.Int("context-layers", 0, "stacked GRU layers of the context network (overrides the preset)")
+	meanScores := fl.Bool("mean-scores", false, "score predictions by the mean of the products over the channels, not their sum, as CPC_audio (overrides the preset)")
 	return map[string]func(*cpc.Arch){
 		"channels":         func(a *cpc.Arch) { a.Channels = *channels },
 		"hidden":           func(a *cpc.Arch) { a.Hidden = *hidden },
 		"prediction-steps": func(a *cpc.Arch) { a.Predict = *predict },
 		"channel-norm":     func(a *cpc.Arch) { a.ChannelNorm = *norm },
 		"context-layers":   func(a *cpc.Arch) { a.ContextLayers = *layers },
+		"mean-scores":      func(a *cpc.Arch) { a.MeanScores = *meanScores },
 	}
 }
 
@@ -551,7 +553,17 @@ func printSummary(w io.Writer, t *train.Trainer, c *data.Corpus, where string, t
 	for _, p := range t.Model.Params() {
 		nparams += len(p.W)
 	}
-	fmt.Fprintf(w, "model: %s (C %d, H %d, K %d; %d frames per window; %.2fM parameters); batch %d, lr %g, negatives %s, seed %d\n",
-		arch.Name, arch.Channels, arch.Hidden, arch.Predict, arch.Frames(o.Window), float64(nparams)/1e6, o.Batch, o.LR, neg, o.Seed)
+	extras := ""
+	if arch.ChannelNorm {
+		extras += ", channel norm"
+	}
+	if n := arch.Layers(); n > 1 {
+		extras += fmt.Sprintf(", %d GRU layers", n)
+	}
+	if arch.MeanScores {
+		extras += ", mean scores"
+	}
+	fmt.Fprintf(w, "model: %s (C %d, H %d, K %d%s; %d frames per window; %.2fM parameters); batch %d, lr %g, negatives %s, seed %d\n",
+		arch.Name, arch.Channels, arch.Hidden, arch.Predict, extras, arch.Frames(o.Window), float64(nparams)/1e6, o.Batch, o.LR, neg, o.Seed)
 	fmt.Fprintf(w, "kernels: %s, %d threads; step %d of %d; output %s\n", asm.Path(), threads, t.Step, plan.Steps, plan.Out)
 }

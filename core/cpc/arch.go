@@ -25,6 +25,11 @@ type Arch struct {
 	// existed load with the same meaning, and JSON leaves them out.
 	ChannelNorm   bool `json:"channel_norm,omitempty"`   // normalise each z step over channels after every conv
 	ContextLayers int  `json:"context_layers,omitempty"` // stacked GRU layers (0 means 1)
+	// MeanScores scores a prediction against a candidate by the mean of
+	// their products over the C channels (CPC_audio's), not the sum: a
+	// softmax temperature of C, which a normalised encoder needs, its z
+	// being of norm about √C where the paper's starts near 0.
+	MeanScores bool `json:"mean_scores,omitempty"`
 }
 
 // ErrArch is wrapped by every error of an architecture that cannot work.
@@ -41,8 +46,9 @@ var Presets = []string{"paper", "small", "cpc_audio"}
 
 // Preset returns a named architecture: "paper" (the paper's sizes),
 // "small" (the same with C = H = 128, for the browser and the edge) or
-// "cpc_audio" (small with CPC_audio's channel normalisation and a
-// two-layer GRU context; see the README's Evaluation for what each helps).
+// "cpc_audio" (small with CPC_audio's channel normalisation, mean scores
+// and a two-layer GRU context; see the README's Evaluation for what each
+// helps).
 func Preset(name string) (Arch, error) {
 	a := Arch{Name: name, Channels: 512, Hidden: 256, Predict: 12,
 		Kernels: slices.Clone(paperKernels), Strides: slices.Clone(paperStrides)}
@@ -52,7 +58,7 @@ func Preset(name string) (Arch, error) {
 		a.Channels, a.Hidden = 128, 128
 	case "cpc_audio":
 		a.Channels, a.Hidden = 128, 128
-		a.ChannelNorm, a.ContextLayers = true, 2
+		a.ChannelNorm, a.ContextLayers, a.MeanScores = true, 2, true
 	default:
 		return Arch{}, fmt.Errorf("%w: unknown config %q (want one of %v)", ErrArch, name, Presets)
 	}
@@ -123,7 +129,15 @@ const maxContextLayers = 4
 func (a Arch) Equal(b Arch) bool {
 	return a.Channels == b.Channels && a.Hidden == b.Hidden && a.Predict == b.Predict &&
 		slices.Equal(a.Kernels, b.Kernels) && slices.Equal(a.Strides, b.Strides) &&
-		a.ChannelNorm == b.ChannelNorm && a.Layers() == b.Layers()
+		a.ChannelNorm == b.ChannelNorm && a.Layers() == b.Layers() && a.MeanScores == b.MeanScores
+}
+
+// scoreScale is the factor of a score c_t·(W_kᵀ z): 1/C with MeanScores.
+func (a Arch) scoreScale() float64 {
+	if a.MeanScores {
+		return 1 / float64(a.Channels)
+	}
+	return 1
 }
 
 // JSON is the architecture as stored in a checkpoint.

@@ -61,6 +61,9 @@ func directInfoNCE(m *Model[float64], w *Workspace[float64], neg int, rng *rand.
 					for i := range v {
 						s += pred[i] * v[i]
 					}
+					if cfg.MeanScores {
+						s /= float64(C)
+					}
 					return s
 				}
 				pos := score(z(t+k, b))
@@ -102,9 +105,15 @@ func directInfoNCE(m *Model[float64], w *Workspace[float64], neg int, rng *rand.
 // TestInfoNCEMatchesDirect runs windows of a few rows per k and of
 // several blocks of rows (lossBlock) per k, which threads share.
 func TestInfoNCEMatchesDirect(t *testing.T) {
-	for _, window := range []int{34, 200} {
+	mean := tinyArch()
+	mean.MeanScores = true
+	for _, c := range []struct {
+		arch   Arch
+		window int
+	}{{tinyArch(), 34}, {tinyArch(), 200}, {mean, 34}} {
+		window := c.window
 		for _, neg := range []int{0, 1, 5, 40} {
-			m, w, audio := tinyModel(t, 3, window)
+			m, w, audio := modelOf(t, c.arch, window, 3)
 			met, _ := w.Loss(audio, neg, rand.New(rand.NewPCG(9, 9))) // one process: no error
 			loss, acc := directInfoNCE(m, w, neg, rand.New(rand.NewPCG(9, 9)))
 			if math.Abs(met.Loss-loss) > 1e-12 || met.Accuracy != acc {
@@ -122,11 +131,11 @@ func TestInfoNCEMatchesDirect(t *testing.T) {
 func TestLossGradients(t *testing.T) {
 	wide := Arch{Name: "wide", Channels: 16, Hidden: 5, Predict: 2, Kernels: []int{4, 8}, Strides: []int{2, 4}}
 	// CPC_audio's options: channel norms and a GRU stack, alone and
-	// together, on the padded and the fast path.
+	// together with mean scores, on the padded and the fast path.
 	normed, stacked, both, wideBoth := tinyArch(), tinyArch(), tinyArch(), wide
 	normed.ChannelNorm, stacked.ContextLayers = true, 2
-	both.ChannelNorm, both.ContextLayers = true, 3
-	wideBoth.ChannelNorm, wideBoth.ContextLayers = true, 2
+	both.ChannelNorm, both.ContextLayers, both.MeanScores = true, 3, true
+	wideBoth.ChannelNorm, wideBoth.ContextLayers, wideBoth.MeanScores = true, 2, true
 	for _, c := range []struct {
 		neg, window int
 		arch        Arch

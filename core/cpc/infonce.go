@@ -19,10 +19,11 @@ import (
 // positive, not another): ties count as wrong, so a collapsed model whose
 // scores are all equal shows 0 % accuracy, not 100 %.
 //
-// A score (W_k c_t)·z is computed as c_t·(W_kᵀ z): the candidates are
-// taken into the context's H dimensions once, and the score matrix and its
-// two gradients, the bulk of the work, have inner dimension H instead of C
-// (half the work in the paper config, H 256 and C 512; the same when H = C).
+// A score (W_k c_t)·z (divided by C with Arch.MeanScores) is computed as
+// c_t·(W_kᵀ z): the candidates are taken into the context's H dimensions
+// once, and the score matrix and its two gradients, the bulk of the work,
+// have inner dimension H instead of C (half the work in the paper config,
+// H 256 and C 512; the same when H = C).
 
 type nceScratch[T nn.Float] struct {
 	scores []T     // [rows, candidates]
@@ -74,7 +75,7 @@ func (w *Workspace[T]) infoNCEForward(k, neg int, rng *rand.Rand, met *Metrics) 
 	w.m.Predictors[k-1].TransposedForward(st.ncand, w.zg[st.first*C:], C, proj, H)
 	w.lap(PredictorsForward, &t)
 	s := w.nce.scores[:st.rows*st.ncand]
-	nn.Gemm(false, true, st.rows, st.ncand, H, 1, w.ctx, H, proj, H, 0, s, st.ncand)
+	nn.Gemm(false, true, st.rows, st.ncand, H, T(w.m.Arch.scoreScale()), w.ctx, H, proj, H, 0, s, st.ncand)
 	w.lap(ScoresMatmul, &t)
 	logits, width, cols := s, st.ncand, []int32(nil)
 	if neg > 0 {
@@ -102,7 +103,7 @@ func (w *Workspace[T]) infoNCEBackward(st nceStep, scale float64) {
 	}
 	w.nce.losses.logits, w.nce.losses.cols = nil, nil
 	w.lap(LogSumExp, &t)
-	a := T(scale)
+	a := T(scale * w.m.Arch.scoreScale()) // the scores' own factor too
 	proj, dproj := w.nce.proj[:st.ncand*H], w.nce.dproj[:st.ncand*H]
 	nn.Gemm(false, false, st.rows, H, st.ncand, a, s, st.ncand, proj, H, 1, w.dctx, H)
 	nn.Gemm(true, false, st.ncand, H, st.rows, a, s, st.ncand, w.ctx, H, 0, dproj, H)
