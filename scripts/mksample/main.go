@@ -1,14 +1,17 @@
 //go:build mksample
 
-// Command mksample builds the bundled sample corpus (core/sample/corpus) from
-// eSpeak NG: synthetic English speakers in LibriSpeech layout, 16 kHz mono
-// 16-bit FLAC, frame-level phone labels in CPC_audio's format and a
-// train/test split. See README.md for how to rerun it.
+// Command mksample builds speech corpora from speech synthesisers: synthetic
+// English speakers in LibriSpeech layout, 16 kHz mono 16-bit FLAC,
+// frame-level phone labels in CPC_audio's format and a train/test split.
+// Without -minutes or -utterances it rebuilds the bundled sample
+// (core/sample/corpus, eSpeak NG only, eSpeak's own phone classes); with
+// either it generates a corpus of that size from a seed, from eSpeak NG,
+// Flite and Festival voices, with labels in one shared phone set
+// (generate.go). See README.md.
 package main
 
 import (
 	"bytes"
-	_ "embed"
 	"encoding/binary"
 	"errors"
 	"flag"
@@ -23,6 +26,7 @@ import (
 	"unicode"
 
 	"github.com/gocpc/cpc/core/audio"
+	"github.com/gocpc/cpc/scripts/mksample/corpus"
 )
 
 const (
@@ -63,9 +67,6 @@ var speakers = []speaker{
 	{111, "F", "en-gb-x-rp", "f5", 65, 40, 175},
 }
 
-//go:embed sentences.txt
-var sentenceText string
-
 // utt is one synthesised utterance, held in memory until all are made.
 type utt struct {
 	ID     string
@@ -83,26 +84,32 @@ func main() {
 	perSpeaker := flag.Int("utts", 15, "utterances per speaker")
 	stride := flag.Int("stride", 10, "sentence offset between consecutive speakers")
 	isWorker := flag.Bool("worker", false, "internal: synthesise one gob-encoded request from stdin")
+	gen := corpusFlags()
+	listPhones := flag.Int("list-phones", 0, "print the phones each synthesiser emits, as Go source for corpus/emitted.go, "+
+		"over sentences.txt and this many generated sentences, every voice (or accent), then exit")
 	flag.Parse()
 	log.SetFlags(0)
-	if *isWorker {
-		if err := worker(); err != nil {
-			log.Fatal(err)
+	var err error
+	switch {
+	case *isWorker:
+		err = worker()
+	case *listPhones > 0:
+		err = printEmitted(*listPhones)
+	case gen.Minutes > 0 || gen.Utterances > 0:
+		if err = gen.check(); err == nil {
+			gen.Out, gen.Command = *out, os.Args[1:]
+			err = generate(gen.corpusConfig)
 		}
-		return
+	default:
+		err = run(*out, *budget, *perSpeaker, *stride)
 	}
-	if err := run(*out, *budget, *perSpeaker, *stride); err != nil {
+	if err != nil {
 		log.Fatal(err)
 	}
 }
 
 func run(out string, budget, perSpeaker, stride int) error {
-	var sentences []string
-	for _, l := range strings.Split(sentenceText, "\n") {
-		if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "#") {
-			sentences = append(sentences, l)
-		}
-	}
+	sentences := corpus.Bundled()
 	tmp, err := os.MkdirTemp("", "mksample")
 	if err != nil {
 		return err

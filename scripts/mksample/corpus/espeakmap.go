@@ -1,31 +1,30 @@
 package corpus
 
-// espeakMap maps eSpeak NG 1.51's English phoneme mnemonics (every accent
-// mksample uses; see emitted.go for the ones that occur) onto the
-// inventory. eSpeak names phonemes per accent, so one inventory phone has
-// several mnemonics; diphthongs and vowel + r sequences that eSpeak treats
-// as one phoneme map to the phone the CMU dictionary starts them with
-// (e@ "square" → eh, A@ "start" → aa), syllabic consonants to the
-// consonant, the flap t# to t and the glottal stop ? to t (CMU writes T
-// for both). Mnemonics starting with "_" are pauses.
+// espeakMap maps the phoneme mnemonics eSpeak NG 1.51 emits for the
+// English accents mksample uses (emitted.go) onto the inventory. eSpeak
+// names phonemes per accent, so one inventory phone has several
+// mnemonics (0 and A: → aa). A vowel + r or diphthong + schwa that eSpeak
+// treats as one phoneme maps to the vowel the CMU dictionary starts it with
+// (e@ "square" → eh, A@ "start" → aa, aI@ "fire" → ay); syllabic
+// consonants map to the consonant (@L → l, n- → n), the flap t#, the
+// glottal stop ? and the dental t[ to t (the CMU dictionary writes T for
+// all three), w# (en-us "wh") to w. Mnemonics starting with "_" are pauses
+// and ";" (a linking mark between words, not a sound) continues the phone
+// before it. See README.md, "Phone set".
 var espeakMap = map[string]string{
-	// pauses and the linking mark
-	"_": "sil", "_:": "sil", "_!": "sil", "_^_": "sil", ";": join,
-	// consonants
+	"_": "sil", "_:": "sil", "_!": "sil", ";": join,
 	"p": "p", "b": "b", "t": "t", "d": "d", "k": "k", "g": "g",
-	"t#": "t", "d#": "d", "?": "t", "t2": "t", "d2": "d", "k2": "k",
+	"t#": "t", "?": "t", "t2": "t", "t[": "t",
 	"tS": "ch", "dZ": "jh", "f": "f", "v": "v", "T": "th", "D": "dh",
-	"s": "s", "z": "z", "S": "sh", "Z": "zh", "h": "hh", "x": "k",
-	"m": "m", "n": "n", "N": "ng", "l": "l", "r": "r", "w": "w", "j": "y",
-	"l/": "l", "l/2": "l", "r-": "r", "@L": "l", "n-": "n", "m-": "m", "l#": "l",
-	"*": "r", "r/": "r", "W": "w", "C": "hh",
-	// vowels
-	"a": "ae", "a#": "ah", "aa": "ae", "A:": "aa", "A@": "aa", "A": "aa", "0": "aa",
-	"E": "eh", "e@": "eh", "eI": "ey", "e": "eh",
-	"I": "ih", "I2": "ih", "I#": "ih", "i": "iy", "i:": "iy", "i@": "iy", "i@3": "iy", "IR": "ih",
-	"O:": "ao", "O@": "ao", "O": "ao", "o@": "ao", "oU": "ow", "o": "ow", "OI": "oy",
-	"U": "uh", "U@": "uh", "u:": "uw", "u": "uw",
-	"V": "ah", "@": "ah", "@2": "ah", "@5": "ah", "@-": "ah",
-	"3:": "er", "3": "er", "@r": "er", "VR": "er",
-	"aI": "ay", "aI@": "ay", "aI3": "ay", "aU": "aw", "aU@": "aw",
+	"s": "s", "z": "z", "S": "sh", "Z": "zh", "h": "hh",
+	"m": "m", "n": "n", "N": "ng", "l": "l", "r": "r", "w": "w", "w#": "w", "j": "y",
+	"r-": "r", "@L": "l", "n-": "n",
+	"a": "ae", "aa": "ae", "a#": "ah", "A:": "aa", "A@": "aa", "0": "aa",
+	"E": "eh", "e@": "eh", "eI": "ey",
+	"I": "ih", "I2": "ih", "I#": "ih", "IR": "ih", "i": "iy", "i:": "iy", "i@": "iy", "i@3": "iy",
+	"O:": "ao", "O2": "ao", "O@": "ao", "o@": "ao", "oU": "ow", "OI": "oy",
+	"U": "uh", "U@": "uh", "u:": "uw",
+	"V": "ah", "@": "ah", "@2": "ah", "@5": "ah",
+	"3:": "er", "3": "er", "VR": "er",
+	"aI": "ay", "aI2": "ay", "aI3": "ay", "aI@": "ay", "aU": "aw",
 }

@@ -20,16 +20,11 @@ const joinPrevious = -1
 // join in a map marks such an event.
 const join = "+"
 
-// cmuMap maps the phone names Flite and Festival's US English voices use
-// (the CMU/"radio" set: ARPAbet in lower case, plus reduced vowels,
-// syllabic consonants, the flap and pauses) onto the inventory.
+// cmuMap maps the phone names Flite's and Festival's US English voices
+// emit (the CMU set: ARPAbet in lower case, plus the reduced vowel ax and
+// the pause pau) onto the inventory.
 var cmuMap = func() map[string]string {
-	m := map[string]string{
-		"pau": "sil", "h#": "sil", "brth": "sil", "#": "sil",
-		"ax": "ah", "ix": "ih", "axr": "er", "ux": "uw",
-		"el": "l", "em": "m", "en": "n", "nx": "n", "hv": "hh",
-		"dx": "t", // the flap of "butter": the CMU dictionary writes T
-	}
+	m := map[string]string{"pau": "sil", "ax": "ah"}
 	for _, p := range Inventory[1:] {
 		m[p] = p
 	}

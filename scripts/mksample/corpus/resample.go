@@ -8,8 +8,9 @@ import (
 // Band-limited interpolation with a Kaiser-windowed sinc: zeroCrossings
 // zero crossings of the sinc on each side of a tap, a cutoff at rolloff of
 // the lower Nyquist frequency, and Kaiser β = kaiserBeta (about 86 dB of
-// stop-band attenuation). At 22050 → 16000 Hz the pass band ends at
-// 7.5 kHz and the stop band starts near 8.1 kHz.
+// stop-band attenuation). At 22050 → 16000 Hz the response is half way
+// down at 7.5 kHz, flat below about 6.8 kHz and in the stop band above
+// about 8.2 kHz.
 const (
 	zeroCrossings = 32
 	rolloff       = 0.94

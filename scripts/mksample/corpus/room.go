@@ -131,9 +131,9 @@ func AddNoise(r *rand.Rand, x []float64, snr float64, colour string) ([]float64,
 	return y, nil
 }
 
-// pinkNoise filters white noise through Paul Kellet's sum of first-order
-// low-pass sections, flat to within about 0.05 dB of -3 dB an octave
-// above 10 Hz at 16 kHz… well enough for a background.
+// pinkNoise filters white noise through Paul Kellet's "refined" pink
+// filter: six first-order sections whose summed response falls close to
+// 3 dB an octave across the audio band (the test measures it).
 func pinkNoise(r *rand.Rand, n int) []float64 {
 	poles := [...]float64{0.99886, 0.99332, 0.96900, 0.86650, 0.55000, -0.7616}
 	gains := [...]float64{0.0555179, 0.0750759, 0.1538520, 0.3104856, 0.5329522, -0.0168980}
