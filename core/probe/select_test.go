@@ -186,3 +186,34 @@ func TestHeldOutUtteranceAccuracy(t *testing.T) {
 		t.Logf("L2 %g: held-out utterance accuracy %.3f (frames %.3f)", l2, want, c.Fit.CV[g].Accuracy)
 	}
 }
+
+// TestFitCV: on rows where one informative dimension sits beside many of
+// pure noise and few rows, cross-validation picks a strong L2 over the
+// weakest (which fits the noise), and bad input is an error.
+func TestFitCV(t *testing.T) {
+	const n, noise = 80, 60
+	rng := rand.New(rand.NewPCG(3, 3))
+	dim := 1 + noise
+	x, y := make([]float32, n*dim), make([]int32, n)
+	for i := range y {
+		y[i] = int32(i % 2)
+		x[i*dim] = float32(y[i]) + float32(0.8*rng.NormFloat64())
+		for j := 1; j < dim; j++ {
+			x[i*dim+j] = float32(rng.NormFloat64())
+		}
+	}
+	grid := []float64{1e-1, 1e-5}
+	c, err := FitCV(x, y, dim, 2, grid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Fit.CV) != len(grid) || c.Fit.L2 != 1e-1 {
+		t.Fatalf("chose L2 %g from %+v, want 0.1", c.Fit.L2, c.Fit.CV)
+	}
+	if _, err := FitCV(x, y, dim, 2, nil); err == nil {
+		t.Error("an empty grid: no error")
+	}
+	if _, err := FitCV(x[:len(x)-1], y, dim, 2, grid); err == nil {
+		t.Error("a short x: no error")
+	}
+}
