@@ -3,10 +3,14 @@ that its checkpoints load into PyTorch with the same names and shapes and
 give the same features and InfoNCE loss.
 
     python3 bench/cpc_images_torch.py check MODEL.safetensors IMAGES.npy FEATURES.npy
+    python3 bench/cpc_images_torch.py step CONFIG_JSON
 
-IMAGES.npy is [B, side, side] float32 pixel values 0..255. It prints the
+IMAGES.npy is [B, side, side] float32 pixel values 0..255. check prints the
 InfoNCE loss of the batch (float64) and writes the mean-pooled features
-[B, D + H] (z, then c, averaged over the patch grid) as float32.
+[B, D + H] (z, then c, averaged over the patch grid) as float32. step is the
+reference `cpc bench images` times: the architecture's fields with batch
+and lr beside them; it serves Adam steps on a batch of random images as
+bench/torch_step.py serves the speech model's (same protocol).
 """
 import json
 import os
@@ -82,6 +86,14 @@ class ImageCPC(nn.Module):
 
 
 def main(argv):
+    if len(argv) == 3 and argv[1] == "step":
+        from torch_step import serve
+        cfg = json.loads(argv[2])
+        torch.manual_seed(1)
+        model = ImageCPC(cfg)
+        images = torch.randint(0, 256, (cfg["batch"], cfg["image"], cfg["image"])).float()
+        serve(model, lambda: model.loss(images), cfg["lr"])
+        return
     if len(argv) != 5 or argv[1] != "check":
         sys.exit(__doc__)
     tensors, meta = load_safetensors(argv[2])

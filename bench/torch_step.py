@@ -144,14 +144,13 @@ def openblas_handle(info):
     return lib
 
 
-def main(argv):
-    if len(argv) != 2:
-        sys.exit(__doc__)
-    cfg = json.loads(argv[1])
-    torch.manual_seed(1)
-    model = CPC(cfg)
-    opt = torch.optim.Adam(model.parameters(), lr=cfg["lr"])
-    batch = 0.1 * torch.randn(cfg["batch"], cfg["window"])
+def serve(model, loss, lr):
+    """Prints what runs the steps, then serves them: for each line THREADS
+    read from stdin, one Adam step (lr) on loss() of model's parameters on
+    that many threads, its time in ms printed as a JSON line. The image
+    model's benchmark (bench/cpc_images_torch.py step) serves through it
+    too."""
+    opt = torch.optim.Adam(model.parameters(), lr=lr)
     info = blas()
     openblas = openblas_handle(info)
     print(json.dumps({"torch": torch.__version__, "path": os.path.dirname(torch.__file__),
@@ -164,14 +163,23 @@ def main(argv):
             openblas.openblas_set_num_threads(threads)
         start = time.perf_counter()
         opt.zero_grad(set_to_none=True)
-        loss = model.loss(batch)
-        loss.backward()
+        loss().backward()
         opt.step()
         ms = 1000 * (time.perf_counter() - start)
         reply = {"ms": ms, "threads": torch.get_num_threads()}
         if openblas is not None:
             reply["blas_threads"] = openblas.openblas_get_num_threads()
         print(json.dumps(reply), flush=True)
+
+
+def main(argv):
+    if len(argv) != 2:
+        sys.exit(__doc__)
+    cfg = json.loads(argv[1])
+    torch.manual_seed(1)
+    model = CPC(cfg)
+    batch = 0.1 * torch.randn(cfg["batch"], cfg["window"])
+    serve(model, lambda: model.loss(batch), cfg["lr"])
 
 
 if __name__ == "__main__":

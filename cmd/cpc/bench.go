@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -23,17 +24,17 @@ import (
 
 func runBench(args []string, stderr io.Writer) error {
 	var stdout io.Writer = os.Stdout
+	if len(args) > 0 && args[0] == "images" {
+		return runBenchImages(args[1:], stdout, stderr)
+	}
 	if len(args) == 0 || args[0] != "train" {
-		return usageError{fmt.Errorf("want 'cpc bench train'")}
+		return usageError{fmt.Errorf("want 'cpc bench train' or 'cpc bench images'")}
 	}
 	fl := newFlags("bench train", "[flags]", stderr)
 	preset := fl.String("config", "paper", "model preset: paper or small")
 	batches := fl.String("batch", "", "windows per batch, or a comma-separated list of sizes to time in turn (default: the preset's)")
 	windows := fl.String("window", "", "samples per window, or a list (default: the preset's)")
-	threadList := fl.String("threads", strconv.Itoa(runtime.NumCPU()), "threads, ours and PyTorch's, or a list: each step is timed at each count in turn")
-	steps := fl.Int("steps", 5, "timed steps per point and thread count")
-	warmup := fl.Int("warmup", 2, "untimed steps first")
-	torch := fl.Bool("torch", true, "also time the PyTorch reference (bench/torch_step.py, Debian's python3-torch), alternating with ours step by step")
+	rounds := addRoundFlags(fl, 5, "torch_step.py")
 	distributed := fl.String("distributed", "", "'mpi': time the step of one replica of an MPI job (mpirun -np N cpc bench train --distributed mpi --torch=false …); --batch is the global batch")
 	if err := parse(fl, args[1:]); err != nil {
 		return err
@@ -42,7 +43,7 @@ func runBench(args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if g.Size() > 1 && *torch {
+	if g.Size() > 1 && *rounds.torch {
 		return usageError{fmt.Errorf("--distributed times our replicas alone: add --torch=false")}
 	}
 	if g.Rank() > 0 { // rank 0 alone reports
@@ -55,14 +56,11 @@ func runBench(args []string, stderr io.Writer) error {
 	d := train.Defaults()
 	bs, err1 := intList("--batch", *batches, d.Batch)
 	ws, err2 := intList("--window", *windows, d.Window)
-	ts, err3 := intList("--threads", *threadList, 0)
+	ts, err3 := rounds.check()
 	for _, err := range []error{err1, err2, err3} {
 		if err != nil {
 			return usageError{err}
 		}
-	}
-	if *steps < 1 || *warmup < 0 {
-		return usageError{fmt.Errorf("--steps must be positive and --warmup not negative")}
 	}
 	corpus, _, err := loadCorpus(corpusSource{}, stderr)
 	if err != nil {
@@ -73,7 +71,7 @@ func runBench(args []string, stderr io.Writer) error {
 	var splits []string
 	for _, b := range bs {
 		for _, w := range ws {
-			p, err := benchPoint(g, benchModel{Arch: cfg, Window: w, Batch: b, LR: d.LR}, corpus, ts, *steps, *warmup, *torch)
+			p, err := benchPoint(g, benchModel{Arch: cfg, Window: w, Batch: b, LR: d.LR}, corpus, ts, *rounds.steps, *rounds.warmup, *rounds.torch)
 			if err != nil {
 				return err
 			}
@@ -137,57 +135,111 @@ func benchPoint(g dist.Group, cfg benchModel, corpus *data.Corpus, threads []int
 	if err != nil {
 		return nil, err
 	}
-	p := &point{cfg: cfg, threads: threads, ours: make([][]float64, len(threads)),
-		torch: make([][]float64, len(threads)), split: make([]train.Timing, len(threads))}
+	p := &point{cfg: cfg, threads: threads, split: make([]train.Timing, len(threads))}
 	var ts *torchStepper
 	if torch {
-		if ts, err = startTorch(cfg); err != nil {
+		if ts, err = startTorch("torch_step.py", cfg.JSON()); err != nil {
 			return nil, err
 		}
 		defer ts.Close()
 		p.anchor = &ts.Info
 	}
+	ours := func(i int, timed bool) (float64, error) {
+		t.ResetTiming()
+		start := time.Now()
+		if _, err := t.TrainBatch(); err != nil {
+			return 0, err
+		}
+		if timed {
+			p.split[i] = addTiming(p.split[i], t.Timing())
+		}
+		return float64(time.Since(start).Microseconds()) / 1000, nil
+	}
+	if p.ours, p.torch, err = alternate(threads, steps, warmup, ours, ts); err != nil {
+		return nil, err
+	}
+	p.rss = peakRSS()
+	return p, nil
+}
+
+// roundFlags are the flags of the rounds alternate runs.
+type roundFlags struct {
+	threads       *string
+	steps, warmup *int
+	torch         *bool
+}
+
+// addRoundFlags adds --threads, --steps (default steps), --warmup and
+// --torch, the PyTorch reference being bench/script.
+func addRoundFlags(fl *flag.FlagSet, steps int, script string) roundFlags {
+	return roundFlags{
+		threads: fl.String("threads", strconv.Itoa(runtime.NumCPU()), "threads, ours and PyTorch's, or a list: each step is timed at each count in turn"),
+		steps:   fl.Int("steps", steps, "timed steps per point and thread count"),
+		warmup:  fl.Int("warmup", 2, "untimed steps first"),
+		torch:   fl.Bool("torch", true, "also time the PyTorch reference (bench/"+script+", Debian's python3-torch), alternating with ours step by step"),
+	}
+}
+
+// check returns the thread counts, or an error for a setting that cannot
+// work.
+func (f roundFlags) check() ([]int, error) {
+	if *f.steps < 1 || *f.warmup < 0 {
+		return nil, fmt.Errorf("--steps must be positive and --warmup not negative")
+	}
+	return intList("--threads", *f.threads, 0)
+}
+
+// alternate times warmup + steps rounds of steps: every round runs, at
+// each thread count, one step of ours (step(i, timed) for threads[i],
+// returning its ms) and one of PyTorch's (if ts is not nil), so both meet
+// the same load from other work. It returns the timed rounds' ms by
+// thread count.
+func alternate(threads []int, steps, warmup int, step func(i int, timed bool) (float64, error), ts *torchStepper) (ours, torch [][]float64, err error) {
+	ours, torch = make([][]float64, len(threads)), make([][]float64, len(threads))
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
 	for round := range warmup + steps {
+		timed := round >= warmup
 		for i, n := range threads {
 			runtime.GOMAXPROCS(n)
-			t.ResetTiming()
-			start := time.Now()
-			if _, err := t.TrainBatch(); err != nil {
-				return nil, err
+			ms, err := step(i, timed)
+			if err != nil {
+				return nil, nil, err
 			}
-			ms := float64(time.Since(start).Microseconds()) / 1000
-			if round >= warmup {
-				p.ours[i] = append(p.ours[i], ms)
-				p.split[i] = addTiming(p.split[i], t.Timing())
+			if timed {
+				ours[i] = append(ours[i], ms)
 			}
 			if ts == nil {
 				continue
 			}
 			if ms, err = ts.Step(n); err != nil {
-				return nil, err
+				return nil, nil, err
 			}
-			if round >= warmup {
-				p.torch[i] = append(p.torch[i], ms)
+			if timed {
+				torch[i] = append(torch[i], ms)
 			}
 		}
 	}
-	p.rss = peakRSS()
-	return p, nil
+	return ours, torch, nil
+}
+
+// versusTorch formats PyTorch's median ms beside ours and their ratio
+// ("–" for each without PyTorch's times).
+func versusTorch(ours float64, torch []float64, anchor *torchInfo) (ms, ratio string) {
+	if len(torch) == 0 {
+		return "–", "–"
+	}
+	tm := median(torch)
+	if anchor.noRatio() != "" {
+		return fmt.Sprintf("%.1f", tm), "– (reference BLAS)"
+	}
+	return fmt.Sprintf("%.1f", tm), fmt.Sprintf("%.2f×", tm/ours)
 }
 
 func (p *point) print(w io.Writer) {
 	gflop := p.cfg.StepFLOPs(p.cfg.Batch, p.cfg.Window) / 1e9
 	for i, n := range p.threads {
 		ours := median(p.ours[i])
-		torch, ratio := "–", "–"
-		if len(p.torch[i]) > 0 {
-			tm := median(p.torch[i])
-			torch, ratio = fmt.Sprintf("%.1f", tm), fmt.Sprintf("%.2f×", tm/ours)
-			if p.anchor.noRatio() != "" {
-				ratio = "– (reference BLAS)"
-			}
-		}
+		torch, ratio := versusTorch(ours, p.torch[i], p.anchor)
 		fmt.Fprintf(w, "| %d | %d | %d | %.1f | %.1f | %s | %s | %s |\n",
 			p.cfg.Batch, p.cfg.Window, n, ours, gflop/ours*1000, torch, ratio, p.rss)
 	}

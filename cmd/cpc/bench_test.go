@@ -1,6 +1,7 @@
 package main
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -9,20 +10,8 @@ import (
 // one and two threads, and checks the table it prints (not its times).
 func TestBenchTrain(t *testing.T) {
 	python3(t)
-	code, out, stderr := cliStdout(t, "bench", "train", "--config", "small", "--batch", "2", "--window", "4096",
+	out, rows := benchRows(t, 8, 2, "bench", "train", "--config", "small", "--batch", "2", "--window", "4096",
 		"--threads", "1,2", "--steps", "2", "--warmup", "1")
-	if code != 0 {
-		t.Fatalf("bench exited %d: %s", code, stderr)
-	}
-	var rows [][]string
-	for _, line := range strings.Split(out, "\n") {
-		if f := strings.Split(line, "|"); len(f) == 10 && strings.TrimSpace(f[1]) == "2" {
-			rows = append(rows, f[1:9])
-		}
-	}
-	if len(rows) != 2 || strings.TrimSpace(rows[0][2]) != "1" || strings.TrimSpace(rows[1][2]) != "2" {
-		t.Fatalf("want one row per thread count:\n%s", out)
-	}
 	// The ratio, unless the header says PyTorch runs on the reference BLAS.
 	ratio := "×"
 	if strings.Contains(out, "No PyTorch/ours ratio: ") {
@@ -55,4 +44,44 @@ func TestBenchBadFlags(t *testing.T) {
 			t.Errorf("cpc %s: exit %d, want 2 with %q; said:\n%s", strings.Join(c.args, " "), code, c.want, stderr)
 		}
 	}
+}
+
+// TestBenchImages runs the image step's benchmark on the tiny config
+// beside PyTorch, on one and two threads, and checks its table.
+func TestBenchImages(t *testing.T) {
+	python3(t)
+	out, rows := benchRows(t, 6, 1, "bench", "images", "--config", "tiny", "--batch", "3", "--threads", "1,2", "--steps", "2", "--warmup", "1")
+	for _, r := range rows {
+		if strings.TrimSpace(r[4]) == "–" || !strings.Contains(r[5], "×") && !strings.Contains(out, "No PyTorch/ours ratio: ") {
+			t.Fatalf("row without PyTorch's time and ratio: %v", r)
+		}
+	}
+	if !strings.Contains(out, "PyTorch ") || !strings.Contains(out, "; BLAS: ") {
+		t.Errorf("no PyTorch header:\n%s", out)
+	}
+	if code, stderr := cli("bench", "images", "--config", "huge"); code != 2 || !strings.Contains(stderr, "unknown config") {
+		t.Errorf("bench images --config huge: exit %d:\n%s", code, stderr)
+	}
+}
+
+// benchRows runs the benchmark with args and returns its output and the
+// rows of its table (cols cells each), which must be one for 1 thread,
+// then one for 2, in cell threadCol.
+func benchRows(t *testing.T, cols, threadCol int, args ...string) (string, [][]string) {
+	t.Helper()
+	code, out, stderr := cliStdout(t, args...)
+	if code != 0 {
+		t.Fatalf("%v exited %d: %s", args, code, stderr)
+	}
+	var rows [][]string
+	for _, line := range strings.Split(out, "\n") {
+		f := strings.Split(line, "|")
+		if _, err := strconv.Atoi(strings.TrimSpace(f[min(1, len(f)-1)])); err == nil && len(f) == cols+2 {
+			rows = append(rows, f[1:cols+1]) // a row of figures: its first cell a number
+		}
+	}
+	if len(rows) != 2 || strings.TrimSpace(rows[0][threadCol]) != "1" || strings.TrimSpace(rows[1][threadCol]) != "2" {
+		t.Fatalf("want one row per thread count:\n%s", out)
+	}
+	return out, rows
 }

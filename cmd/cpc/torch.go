@@ -49,10 +49,10 @@ type blasInfo struct {
 func parseTorchInfo(line []byte) (torchInfo, error) {
 	var ti torchInfo
 	if err := json.Unmarshal(line, &ti); err != nil {
-		return ti, fmt.Errorf("bench/torch_step.py's first line: %v: %.200s", err, line)
+		return ti, fmt.Errorf("the PyTorch reference's first line: %v: %.200s", err, line)
 	}
 	if ti.Torch == "" || ti.BLAS.Kind == "" {
-		return ti, fmt.Errorf("bench/torch_step.py's first line lacks torch's version or its BLAS: %.200s", line)
+		return ti, fmt.Errorf("the PyTorch reference's first line lacks torch's version or its BLAS: %.200s", line)
 	}
 	return ti, nil
 }
@@ -148,14 +148,16 @@ func anchorEnv(environ []string) (env, unset []string) {
 	return env, unset
 }
 
-// startTorch starts the PyTorch reference for cfg with Debian's python3
-// (another torch comes first on PYTHONPATH, if set there).
-func startTorch(cfg benchModel) (*torchStepper, error) {
-	script, err := findBenchScript("torch_step.py")
+// startTorch starts the PyTorch reference bench/script with args, with
+// Debian's python3 (another torch comes first on PYTHONPATH, if set
+// there): bench/torch_step.py CONFIG for the speech model, or
+// bench/cpc_images_torch.py step CONFIG for the image model.
+func startTorch(script string, args ...string) (*torchStepper, error) {
+	script, err := findBenchScript(script)
 	if err != nil {
 		return nil, err
 	}
-	ts := &torchStepper{cmd: exec.Command("/usr/bin/python3", script, cfg.JSON())}
+	ts := &torchStepper{cmd: exec.Command("/usr/bin/python3", append([]string{script}, args...)...)}
 	var unset []string
 	ts.cmd.Env, unset = anchorEnv(os.Environ())
 	ts.cmd.Stderr = &ts.stderr

@@ -102,3 +102,28 @@ func TestProbeOnMNIST(t *testing.T) {
 	}
 	t.Logf("raw pixels %.1f%%, random init %.1f%%", 100*acc, 100*racc)
 }
+
+// TestStepFLOPs recounts the step's products from a workspace's actual
+// shapes: the convolutions' output maps and the score matrices' rows.
+func TestStepFLOPs(t *testing.T) {
+	a, _ := Preset("mnist")
+	m, _ := New[float32](a, nil)
+	const batch = 5
+	w := m.NewWorkspace(batch)
+	var want float64
+	for l, c := range w.convs {
+		fwd := 2 * float64(c.N*c.OH*c.OW) * float64(m.Convs[l].Out*9*m.Convs[l].In)
+		want += fwd * 2
+		if l > 0 {
+			want += fwd
+		}
+	}
+	want += 3 * 2 * float64(w.n) * float64(3*a.Hidden*(a.Dim+a.Hidden))
+	for k := 1; k <= a.Predict; k++ {
+		rows := float64(len(w.z)/a.Dim - k*w.g)
+		want += 3 * 2 * (rows*float64(a.Hidden*a.Dim) + rows*rows*float64(a.Dim))
+	}
+	if got := a.StepFLOPs(batch); math.Abs(got-want) > 1e-9*want {
+		t.Fatalf("StepFLOPs %g, recounted %g", got, want)
+	}
+}
