@@ -201,3 +201,19 @@ bench-data: build
 # Regenerates the bundled sample corpus (needs espeak-ng, libespeak-ng-dev, sox, flac).
 sample:
 	$(GO) run -tags mksample ./scripts/mksample -out core/sample/corpus
+
+# A generated corpus (scripts/mksample/README.md, "Generated corpora"):
+# at least MINUTES of speech from the synthesisers SYNTH (espeak, flite,
+# festival), SPEAKERS speakers, sentences, prosody, noise and rooms drawn
+# from SEED, in OUT (outside the repository: corpora are generated, never
+# committed). CORPUS_FLAGS adds generator flags (-snr 10:30, -rt60 0.2:0.6,
+# -text generated, …). Needs espeak-ng, libespeak-ng-dev, flite, festival,
+# festvox-kallpc16k, festvox-kdlpc16k, festvox-us-slt-hts and flac.
+SEED     ?= 1
+MINUTES  ?= 15
+SYNTH    ?= espeak,flite,festival
+SPEAKERS ?= 12
+.PHONY: corpus
+corpus:
+	@test -n "$(OUT)" || { echo "make corpus needs OUT=DIR (outside the repository)" >&2; exit 2; }
+	$(GO) run -tags mksample ./scripts/mksample -out "$(OUT)" -seed $(SEED) -minutes $(MINUTES) -synth $(SYNTH) -speakers $(SPEAKERS) $(CORPUS_FLAGS)
