@@ -31,7 +31,7 @@ probe: build
 deps:
 	scripts/deps.sh
 
-test: deps vet test-native test-noasm test-arm64 test-wasm test-browser test-worker test-mpi
+test: deps vet test-native test-noasm test-arm64 test-wasm test-browser test-worker test-mpi test-mksample
 
 vet:
 	$(GO) vet ./...
@@ -201,6 +201,15 @@ bench-data: build
 # Regenerates the bundled sample corpus (needs espeak-ng, libespeak-ng-dev, sox, flac).
 sample:
 	$(GO) run -tags mksample ./scripts/mksample -out core/sample/corpus
+
+# The corpus generator end to end (cgo over libespeak-ng, Flite and
+# Festival run as commands): a 15-utterance corpus from all three, read
+# back as the trainer and the probe read it. The pure-Go parts
+# (scripts/mksample/corpus) run in test-native.
+.PHONY: test-mksample
+test-mksample: deps
+	$(GO) vet -tags mksample ./scripts/mksample
+	$(GO) test -count=1 -tags mksample ./scripts/mksample
 
 # A generated corpus (scripts/mksample/README.md, "Generated corpora"):
 # at least MINUTES of speech from the synthesisers SYNTH (espeak, flite,

@@ -6,8 +6,11 @@
 # it, the tools package-lock.json pins (wabt and binaryen, for the SIMD128
 # kernels; workerd and wrangler, for the Workers endpoint), and Open MPI
 # (openmpi-bin, libopenmpi-dev: the mpi build's cgo binding and its tests
-# under mpirun), and dataset-fashion-mnist (the image experiments' second
-# data set). Run as root, or with sudo available.
+# under mpirun), dataset-fashion-mnist (the image experiments' second
+# data set), and the speech synthesisers the corpus generator's test runs
+# (scripts/mksample: eSpeak NG with its headers, Flite, Festival and three
+# of its English voices, flac; about 25 MB to download). Run as root, or
+# with sudo available.
 set -euo pipefail
 
 need=()
@@ -19,6 +22,14 @@ command -v npm >/dev/null || need+=(npm)
 command -v mpirun >/dev/null || need+=(openmpi-bin)
 pkg-config --exists ompi-c 2>/dev/null || need+=(libopenmpi-dev pkg-config)
 [ -d /usr/share/datasets/fashion-mnist ] || need+=(dataset-fashion-mnist)
+pkg-config --exists espeak-ng 2>/dev/null || need+=(espeak-ng libespeak-ng-dev pkg-config)
+command -v flite >/dev/null || need+=(flite)
+command -v festival >/dev/null || need+=(festival)
+voices=/usr/share/festival/voices
+[ -d $voices/english/kal_diphone ] || need+=(festvox-kallpc16k)
+[ -d $voices/english/ked_diphone ] || need+=(festvox-kdlpc16k)
+[ -d $voices/us/cmu_us_slt_arctic_hts ] || need+=(festvox-us-slt-hts)
+command -v flac >/dev/null || need+=(flac)
 # `scripts/deps.sh bench` adds the benchmarks' anchors: OpenBLAS and scipy.
 # Debian's numpy and python3-torch both call libblas.so.3, which is the
 # netlib reference BLAS (unoptimized, one thread) unless OpenBLAS provides

@@ -34,6 +34,7 @@ const chapterLen = 25
 // made is one finished utterance: its file is written, these go into the
 // text files.
 type made struct {
+	FLAC               []byte
 	ID, Text           string
 	Spk, Chapter, N    int
 	Samples            int
@@ -83,6 +84,9 @@ func generate(c corpusConfig) error {
 			if errs[j] != nil {
 				return errs[j]
 			}
+			if err := writeAudio(c.Out, &batch[j]); err != nil {
+				return err
+			}
 			utts, samples = append(utts, batch[j]), samples+batch[j].Samples
 		}
 		fmt.Fprintf(os.Stderr, "\r%d utterances, %.1f min", len(utts), float64(samples)/corpus.OutRate/60)
@@ -92,8 +96,8 @@ func generate(c corpusConfig) error {
 }
 
 // makeUtterance synthesises utterance n of speaker s, runs it through the
-// speaker's vocal-tract scale, the room and the noise, writes its FLAC file
-// and returns its labels and settings. A sentence shorter than minLen
+// speaker's vocal-tract scale, the room and the noise, and returns its FLAC
+// file, labels and settings. A sentence shorter than minLen
 // after resampling is replaced by the next one drawn for this utterance.
 func makeUtterance(c corpusConfig, s corpus.Speaker, n int) (made, error) {
 	tmp, err := os.MkdirTemp("", "mkcorpus")
@@ -130,15 +134,20 @@ func makeUtterance(c corpusConfig, s corpus.Speaker, n int) (made, error) {
 		return made{}, err
 	}
 	m.Samples = len(x)
-	enc, err := encodeFLAC(toPCM16(x), tmp)
-	if err != nil {
-		return made{}, err
-	}
-	dir := filepath.Join(c.Out, fmt.Sprint(s.ID), fmt.Sprint(m.Chapter))
+	m.FLAC, err = encodeFLAC(toPCM16(x), tmp)
+	return m, err
+}
+
+// writeAudio writes an utterance's FLAC file into its chapter folder and
+// lets go of the bytes.
+func writeAudio(out string, m *made) error {
+	dir := filepath.Join(out, fmt.Sprint(m.Spk), fmt.Sprint(m.Chapter))
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return made{}, err
+		return err
 	}
-	return m, os.WriteFile(filepath.Join(dir, m.ID+".flac"), enc, 0o644)
+	err := os.WriteFile(filepath.Join(dir, m.ID+".flac"), m.FLAC, 0o644)
+	m.FLAC = nil
+	return err
 }
 
 // pickSentence draws the text of utterance n of speaker id (its try-th
