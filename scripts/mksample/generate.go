@@ -28,6 +28,9 @@ type corpusConfig struct {
 	Command    []string
 }
 
+// bundled holds corpus/sentences.txt's sentences.
+var bundled = corpus.Bundled()
+
 // chapterLen utterances of a speaker make one LibriSpeech chapter.
 const chapterLen = 25
 
@@ -155,7 +158,6 @@ func writeAudio(out string, m *made) error {
 // three from sentences.txt.
 func pickSentence(c corpusConfig, id, n, try int) string {
 	r := corpus.Stream(c.Seed, "text", id, n, try)
-	bundled := corpus.Bundled()
 	if c.Text == "bundled" || (c.Text == "mixed" && r.IntN(3) == 0) {
 		return bundled[r.IntN(len(bundled))]
 	}
