@@ -1,13 +1,11 @@
 package train
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"os"
 	"time"
 
 	"github.com/gocpc/cpc/core/cpc"
@@ -169,59 +167,35 @@ func (p Plan) Validate() error {
 	return nil
 }
 
-// Run trains as plan says, calling report with each step's metrics. When
-// ctx is cancelled it saves and returns ErrInterrupted; when report
-// returns an error, it saves and returns that error. A non-finite loss or
-// gradient stops it with an error before the update, and nothing is
-// saved: the newest checkpoint on disk stays the last good one.
+// Run trains as plan says (Loop), calling report with each step's
+// metrics. When ctx is cancelled it saves and returns ErrInterrupted; when
+// report returns an error, it saves and returns that error. A non-finite
+// loss or gradient stops it with an error before the update, and nothing
+// is saved: the newest checkpoint on disk stays the last good one.
 func (t *Trainer) Run(ctx context.Context, plan Plan, report func(cpc.Metrics) error) error {
-	if err := plan.Validate(); err != nil {
-		return err
-	}
-	t.out, t.replica.ctx, t.replica.stop = plan.Out, ctx, false
+	t.replica.ctx, t.replica.stop = ctx, false
 	defer func() { t.replica.ctx = nil }()
-	if t.out != "" {
-		if err := os.MkdirAll(t.out, 0o755); err != nil {
-			return err
-		}
-		if err := WriteMetrics(t.out, t.History); err != nil {
-			return err
-		}
-	}
-	start, first := time.Now(), t.Step
-	var acc accumulator
-	for t.Step < plan.Steps {
-		if ctx.Err() != nil && t.group.Size() == 1 || t.replica.stop {
-			if err := t.checkpoint(); err != nil {
-				return err
-			}
-			return ErrInterrupted
-		}
-		met, err := t.TrainBatch()
-		if err != nil {
-			return fmt.Errorf("%w: training stopped; %s", err, t.savedNote())
-		}
-		el := time.Since(start)
-		met.ElapsedSec, met.StepsPerSec = el.Seconds(), float64(t.Step-first)/el.Seconds()
-		acc.add(met)
-		if t.Step%plan.LogEvery == 0 || t.Step == plan.Steps {
-			rec := acc.mean()
-			t.History = append(t.History, rec)
-			if err := AppendMetrics(t.out, rec); err != nil {
-				return err
-			}
-		}
-		if plan.SaveEvery > 0 && t.Step%plan.SaveEvery == 0 && t.Step < plan.Steps {
-			if err := t.checkpoint(); err != nil {
-				return err
-			}
-		}
-		if err := report(met); err != nil {
-			return cmp.Or(t.checkpoint(), err)
-		}
-	}
+	return Loop(ctx, trainerTask{t}, plan, &t.History, report)
+}
+
+// trainerTask is the Trainer as Loop's Task.
+type trainerTask struct{ *Trainer }
+
+func (t trainerTask) Steps() int { return t.Step }
+
+func (t trainerTask) Checkpoint(dir string, _ []cpc.Metrics) error {
+	t.out = dir
 	return t.checkpoint()
 }
+
+// Interrupted: a single process stops when ctx is done; replicas when any
+// of them voted to stop in the last gradient sum, so that all stop at the
+// same step.
+func (t trainerTask) Interrupted(ctx context.Context) bool {
+	return ctx.Err() != nil && t.group.Size() == 1 || t.replica.stop
+}
+
+func (t trainerTask) SavedNote() string { return t.savedNote() }
 
 // TrainBatch draws a batch, computes the loss and its gradients, hands
 // them to Reduce and applies Adam: one step. The per-k slices of the
