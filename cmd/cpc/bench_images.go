@@ -92,10 +92,9 @@ func benchImageStep(arch imagecpc.Arch, batch int, threads []int, steps, warmup 
 		defer ts.Close()
 		anchor = &ts.Info
 	}
-	w := r.m.NewWorkspace(batch)
 	step := func(int, bool) (float64, error) {
 		start := time.Now()
-		_, err := r.update(w, imgs)
+		_, err := r.update(imgs)
 		return float64(time.Since(start).Microseconds()) / 1000, err
 	}
 	ours, torchMS, err = alternate(threads, steps, warmup, step, ts)

@@ -2,30 +2,24 @@ package main
 
 import (
 	"context"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"maps"
 	"math/rand/v2"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"runtime"
 	"slices"
-	"strconv"
 	"syscall"
-	"time"
 
 	"github.com/gocpc/cpc/core/cpc"
 	"github.com/gocpc/cpc/core/imagecpc"
 	"github.com/gocpc/cpc/core/images"
-	"github.com/gocpc/cpc/core/nn"
 	"github.com/gocpc/cpc/core/npy"
 	"github.com/gocpc/cpc/core/optim"
 	"github.com/gocpc/cpc/core/plot"
-	"github.com/gocpc/cpc/core/safetensors"
 	"github.com/gocpc/cpc/core/train"
 )
 
@@ -77,7 +71,7 @@ func runTrainImages(args []string, stderr io.Writer) error {
 		if !isSet(fl, "out") {
 			*out = *resume
 		}
-		if r, err = resumeImageRun(*resume, *out); err != nil {
+		if r, err = resumeImageRun(*resume); err != nil {
 			return err
 		}
 	} else {
@@ -88,10 +82,6 @@ func runTrainImages(args []string, stderr io.Writer) error {
 		if r, err = newImageRun(arch, o); err != nil {
 			return err
 		}
-		if err := os.MkdirAll(*out, 0o755); err != nil {
-			return err
-		}
-		os.Remove(filepath.Join(*out, train.MetricsFile)) // a new run
 	}
 	arch := r.m.Arch
 	if err := arch.CheckRegions(pr.regions); pr.train > 0 && err != nil {
@@ -114,10 +104,13 @@ func runTrainImages(args []string, stderr io.Writer) error {
 		fmt.Fprintf(stderr, "resumed: step %d of %s\n", r.step, *resume)
 	}
 
+	r.set = set
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	err = r.train(ctx, set, *steps, *saveEvery, *out, newProgressBar(stderr, *steps))
-	if errors.Is(err, context.Canceled) {
+	bar := newProgressBar(stderr, *steps)
+	err = train.Loop(ctx, r, train.Plan{Steps: *steps, Out: *out, SaveEvery: *saveEvery, LogEvery: 1}, &r.history, bar.update)
+	bar.finish()
+	if errors.Is(err, train.ErrInterrupted) {
 		return fmt.Errorf("interrupted at step %d; state saved in %s: continue with 'cpc train-images --resume %s --steps %d'", r.step, *out, *out, *steps)
 	}
 	if err != nil {
@@ -128,121 +121,6 @@ func runTrainImages(args []string, stderr io.Writer) error {
 		return nil
 	}
 	return probeImages(stderr, r.m, set, dir, r.o.Seed, pr)
-}
-
-// imageRun is a training run of an image model: everything resuming needs.
-type imageRun struct {
-	o       imageOptions
-	m       *imagecpc.Model[float32]
-	adam    *optim.Adam
-	pcg     *rand.PCG // the batches' generator
-	step    int       // steps done
-	history []cpc.Metrics
-}
-
-func newImageRun(arch imagecpc.Arch, o imageOptions) (*imageRun, error) {
-	m, err := imagecpc.New[float32](arch, rand.New(rand.NewPCG(o.Seed, 0)))
-	if err != nil {
-		return nil, err
-	}
-	return &imageRun{o: o, m: m, adam: optim.NewAdam(m.Params(), o.Schedule), pcg: rand.NewPCG(o.Seed, 1)}, nil
-}
-
-// save writes the state (Adam's moments under PyTorch's state names, the
-// step, the options, the batches' generator), then the model; both carry
-// the step, which resuming checks.
-func (r *imageRun) save(out string) error {
-	params := r.m.Params()
-	tensors := cpc.Tensors(params, ".exp_avg", func(i int, _ *nn.Param[float32]) []float32 { return r.adam.M[i] })
-	maps.Copy(tensors, cpc.Tensors(params, ".exp_avg_sq", func(i int, _ *nn.Param[float32]) []float32 { return r.adam.V[i] }))
-	rng, _ := r.pcg.MarshalBinary() // PCG's marshalling cannot fail
-	opts, _ := json.Marshal(r.o)
-	meta := map[string]string{"step": strconv.Itoa(r.step), "training": string(opts)}
-	state := maps.Clone(meta)
-	state["data_rng"] = hex.EncodeToString(rng)
-	if err := safetensors.WriteFile(filepath.Join(out, train.StateFile), tensors, state); err != nil {
-		return err
-	}
-	if err := r.m.Save(filepath.Join(out, cpc.ModelFile), meta); err != nil {
-		return err
-	}
-	return plot.Loss(r.history, out)
-}
-
-// resumeImageRun reads the run saved in dir; its metrics up to the saved
-// step stay in out's metrics file.
-func resumeImageRun(dir, out string) (*imageRun, error) {
-	m, meta, err := imagecpc.Load(filepath.Join(dir, cpc.ModelFile))
-	if err != nil {
-		return nil, err
-	}
-	statePath := filepath.Join(dir, train.StateFile)
-	tensors, state, err := safetensors.ReadFile(statePath)
-	if err != nil {
-		return nil, err
-	}
-	if state["step"] != meta["step"] {
-		return nil, fmt.Errorf("%s: state of step %s, model of step %s", dir, state["step"], meta["step"])
-	}
-	r := &imageRun{m: m, adam: optim.NewAdam(m.Params(), optim.Schedule{}), pcg: &rand.PCG{}}
-	rng, err1 := hex.DecodeString(state["data_rng"])
-	step, err2 := strconv.Atoi(state["step"])
-	if err := errors.Join(err1, err2, json.Unmarshal([]byte(state["training"]), &r.o), r.pcg.UnmarshalBinary(rng)); err != nil {
-		return nil, fmt.Errorf("%s: %w", statePath, err)
-	}
-	r.step, r.adam.Step, r.adam.Schedule = step, step, r.o.Schedule
-	params := m.Params()
-	if err := errors.Join(
-		cpc.SetTensors(params, ".exp_avg", tensors, func(i int, _ *nn.Param[float32]) []float32 { return r.adam.M[i] }),
-		cpc.SetTensors(params, ".exp_avg_sq", tensors, func(i int, _ *nn.Param[float32]) []float32 { return r.adam.V[i] }),
-		cpc.CheckNoExtra(params, tensors, ".exp_avg", ".exp_avg_sq")); err != nil {
-		return nil, fmt.Errorf("%s: %w", statePath, err)
-	}
-	if r.history, err = train.ReadMetrics(dir, step); err != nil {
-		return nil, err
-	}
-	if err := os.MkdirAll(out, 0o755); err != nil {
-		return nil, err
-	}
-	return r, train.WriteMetrics(out, r.history)
-}
-
-// train runs steps up to steps, writing a metrics line each step and the
-// state, model and loss chart every saveEvery steps, at the end and when
-// ctx ends it early.
-func (r *imageRun) train(ctx context.Context, set *images.Set, steps, saveEvery int, out string, bar *progressBar) error {
-	defer bar.finish()
-	w := r.m.NewWorkspace(r.o.Batch)
-	rng := rand.New(r.pcg)
-	imgs := make([][]byte, r.o.Batch)
-	start, first := time.Now(), r.step
-	for r.step < steps {
-		if ctx.Err() != nil {
-			return errors.Join(ctx.Err(), r.save(out))
-		}
-		t := time.Now()
-		for b := range imgs {
-			imgs[b] = set.Image(rng.IntN(set.N))
-		}
-		met, err := r.update(w, imgs)
-		if err != nil {
-			return err
-		}
-		met.Step, met.Seconds = r.step, time.Since(t).Seconds()
-		met.ElapsedSec = time.Since(start).Seconds()
-		met.StepsPerSec = float64(r.step-first) / met.ElapsedSec
-		r.history = append(r.history, met)
-		if err := train.AppendMetrics(out, met); err != nil {
-			return err
-		}
-		bar.update(met)
-		if r.step == steps || saveEvery > 0 && r.step%saveEvery == 0 {
-			if err := r.save(out); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
 }
 
 // imageProbe is how the linear probe runs: train and test images, the
@@ -276,20 +154,6 @@ func addImageProbeFlags(fl interface {
 		p.l2 = grid
 		return p, nil
 	}
-}
-
-// update is one step on a batch of images: the loss's gradients, Adam.
-func (r *imageRun) update(w *imagecpc.Workspace[float32], imgs [][]byte) (cpc.Metrics, error) {
-	r.m.ZeroGrad()
-	met, err := w.Gradients(imgs)
-	if err != nil {
-		return met, err
-	}
-	met.GradNorm = r.adam.GradNorm()
-	met.LR = r.adam.RateAt(r.step + 1)
-	r.adam.Update(met.GradNorm)
-	r.step++
-	return met, nil
 }
 
 // probeImages prints the linear probe's test accuracy on the trained

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"encoding/hex"
 	"fmt"
-	"maps"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -13,7 +12,6 @@ import (
 	"github.com/gocpc/cpc/core/cpc"
 	"github.com/gocpc/cpc/core/data"
 	"github.com/gocpc/cpc/core/dist"
-	"github.com/gocpc/cpc/core/nn"
 	"github.com/gocpc/cpc/core/safetensors"
 )
 
@@ -27,8 +25,7 @@ const StateFile = "state.safetensors"
 // rngs are every replica's generator states, in rank order.
 func (t *Trainer) save(rngs [][]byte) error {
 	params := t.Model.Params()
-	tensors := cpc.Tensors(params, ".exp_avg", func(i int, _ *nn.Param[float32]) []float32 { return t.adam.M[i] })
-	maps.Copy(tensors, cpc.Tensors(params, ".exp_avg_sq", func(i int, _ *nn.Param[float32]) []float32 { return t.adam.V[i] }))
+	tensors := AdamTensors(params, t.adam)
 	step := strconv.Itoa(t.Step)
 	meta := map[string]string{"step": step, "options": t.Opts.JSON()}
 	for r, b := range rngs {
@@ -154,15 +151,7 @@ func resumeFrom(g dist.Group, modelBytes, stateBytes []byte, files []string, c *
 	if err != nil {
 		return nil, err
 	}
-	params := model.Params()
-	err = cpc.SetTensors(params, ".exp_avg", tensors, func(i int, _ *nn.Param[float32]) []float32 { return t.adam.M[i] })
-	if err == nil {
-		err = cpc.SetTensors(params, ".exp_avg_sq", tensors, func(i int, _ *nn.Param[float32]) []float32 { return t.adam.V[i] })
-	}
-	if err == nil {
-		err = cpc.CheckNoExtra(params, tensors, ".exp_avg", ".exp_avg_sq")
-	}
-	if err != nil {
+	if err := SetAdamTensors(model.Params(), t.adam, tensors); err != nil {
 		return nil, bad("optimizer state", err)
 	}
 	return t, nil
