@@ -18,6 +18,7 @@ import (
 	"github.com/gocpc/cpc/core/audio"
 	"github.com/gocpc/cpc/core/cpc"
 	"github.com/gocpc/cpc/core/data"
+	"github.com/gocpc/cpc/core/dist"
 	"github.com/gocpc/cpc/core/train"
 )
 
@@ -34,6 +35,7 @@ type Session struct {
 	last     *cpc.Metrics
 	rate     float64 // smoothed steps per second
 	training bool
+	group    dist.Group // the replicas training together; nil: alone
 }
 
 // Settings are the page's training fields. A zero window, batch or
@@ -139,10 +141,27 @@ func (se *Session) Steps() int {
 // Last returns the metrics of the last step (nil before the first).
 func (se *Session) Last() *cpc.Metrics { return se.last }
 
+// SetGroup makes the session replica g.Rank() of g (nil or dist.Single:
+// alone), as package train's replicas are: each trains on its share of the
+// batch, and the gradients are summed once a step. Training is then
+// collective: every replica of g calls Train with the same n, a model of
+// the same architecture, the same settings and the same utterances (rank
+// 0's weights are sent to the others when training starts, and the
+// global batch is drawn from the utterances). The next step builds a new
+// trainer, so Adam starts afresh.
+func (se *Session) SetGroup(g dist.Group) {
+	se.group = g
+	if se.trainer != nil {
+		se.base, se.trainer = se.Steps(), nil
+	}
+}
+
 // Train runs up to n steps, calling after with each step's metrics (Step
 // counts the model's updates, StepsPerSec is smoothed over a few steps);
-// it stops early when after returns false. after is where the page's
-// messages get through.
+// it stops early when after returns false: at once when training alone;
+// in a group of replicas after the next step, which takes the vote to
+// every replica, so that all stop at the same step. after is where the
+// page's messages get through.
 func (se *Session) Train(n int, after func(cpc.Metrics) bool) (*cpc.Metrics, error) {
 	switch {
 	case se.model == nil:
@@ -158,7 +177,9 @@ func (se *Session) Train(n int, after func(cpc.Metrics) bool) (*cpc.Metrics, err
 		return se.last, err
 	}
 	t := se.trainer
-	err := t.Run(context.Background(), train.Plan{Steps: t.Step + n, LogEvery: n}, func(m cpc.Metrics) error {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	err := t.Run(ctx, train.Plan{Steps: t.Step + n, LogEvery: n}, func(m cpc.Metrics) error {
 		if se.rate == 0 {
 			se.rate = 1 / m.Seconds
 		}
@@ -167,24 +188,25 @@ func (se *Session) Train(n int, after func(cpc.Metrics) bool) (*cpc.Metrics, err
 		m.Step, m.StepsPerSec = se.base+m.Step, se.rate
 		se.last = &m
 		if !after(m) {
-			return errPaused
+			cancel()
 		}
 		return se.prepare() // the changes made while after ran
 	})
-	if errors.Is(err, errPaused) {
+	if errors.Is(err, train.ErrInterrupted) {
 		err = nil
 	}
 	return se.last, err
 }
 
-// errPaused stops a training call whose after said so.
-var errPaused = errors.New("paused")
-
 // prepare builds the trainer, or shows it the utterances added, removed or
 // retagged since the last step.
 func (se *Session) prepare() error {
 	if se.trainer == nil {
-		t, err := train.New(se.model, se.opts, &se.corpus)
+		g := se.group
+		if g == nil {
+			g = dist.Single
+		}
+		t, err := train.NewReplica(g, se.model, se.opts, &se.corpus)
 		if err != nil {
 			return err
 		}

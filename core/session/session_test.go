@@ -1,13 +1,17 @@
 package session
 
 import (
+	"errors"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/gocpc/cpc/core/cpc"
+	"github.com/gocpc/cpc/core/dist"
 	"github.com/gocpc/cpc/core/train"
 )
 
@@ -188,5 +192,93 @@ func TestEmbedMeansCutsToTheMiddle(t *testing.T) {
 	}
 	if _, err := se.EmbedMeans([]string{"nobody"}, 0); err == nil {
 		t.Error("an unknown id was accepted")
+	}
+}
+
+// replicas returns n sessions with the utterances of loaded and a model
+// of settings s, each one replica of a Local group; all but rank 0 have
+// weights of another seed, which rank 0's replace.
+func replicas(t *testing.T, n int, s Settings) []*Session {
+	t.Helper()
+	groups := dist.Local(n)
+	ses := make([]*Session, n)
+	for r := range ses {
+		ses[r] = loaded(t)
+		if err := ses[r].NewModel(s); err != nil {
+			t.Fatal(err)
+		}
+		if r > 0 {
+			ses[r].model, _ = train.NewModel(ses[r].model.Arch, 99)
+		}
+		ses[r].SetGroup(groups[r])
+	}
+	return ses
+}
+
+// trainAll runs Train(n) on every session at once, rank 0 with after0,
+// the others with an after that goes on.
+func trainAll(ses []*Session, n int, after0 func(cpc.Metrics) bool) ([]*cpc.Metrics, error) {
+	lasts := make([]*cpc.Metrics, len(ses))
+	errs := make([]error, len(ses))
+	var wg sync.WaitGroup
+	for r, se := range ses {
+		wg.Go(func() {
+			after := func(cpc.Metrics) bool { return true }
+			if r == 0 {
+				after = after0
+			}
+			lasts[r], errs[r] = se.Train(n, after)
+		})
+	}
+	wg.Wait()
+	return lasts, errors.Join(errs...)
+}
+
+// TestGroupTrainsAsOneBatch: two sessions, each one replica with half the
+// batch, train as one session with the whole batch: weights within 1e-5
+// after 20 steps; rank 0 stopping stops both at the next step, and a
+// later call goes on from there.
+func TestGroupTrainsAsOneBatch(t *testing.T) {
+	if runtime.GOOS == "js" {
+		t.Skip("a Local group's replicas are goroutines: the native run checks them; wasm/jsgroup checks replicas in workers")
+	}
+	one := loaded(t)
+	s := tiny
+	s.Batch, s.LR = 4, 2e-4
+	if err := one.NewModel(s); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := one.Train(20, func(cpc.Metrics) bool { return true }); err != nil {
+		t.Fatal(err)
+	}
+	ses := replicas(t, 2, s)
+	lasts, err := trainAll(ses, 20, func(m cpc.Metrics) bool { return m.Step < 7 })
+	if err != nil {
+		t.Fatal(err)
+	}
+	for r, last := range lasts {
+		if last.Step != 8 || ses[r].Steps() != 8 {
+			t.Fatalf("replica %d stopped at step %d (%d), want 8: one step after rank 0 asked", r, last.Step, ses[r].Steps())
+		}
+	}
+	if lasts, err = trainAll(ses, 12, func(cpc.Metrics) bool { return true }); err != nil {
+		t.Fatal(err)
+	}
+	if lasts[0].Step != 20 || lasts[1].Step != 20 {
+		t.Fatalf("continued to steps %d and %d, want 20", lasts[0].Step, lasts[1].Step)
+	}
+	want, _ := one.Model()
+	for r, se := range ses {
+		m, _ := se.Model()
+		worst := 0.0
+		for i, p := range m.Params() {
+			for j, w := range p.W {
+				worst = max(worst, math.Abs(float64(w-want.Params()[i].W[j])))
+			}
+		}
+		t.Logf("replica %d: weights within %g of one session's", r, worst)
+		if worst > 1e-5 {
+			t.Errorf("replica %d: weights differ from one session's by %g", r, worst)
+		}
 	}
 }
