@@ -18,7 +18,13 @@ const page = {
   model: null,         // {config, parameters} once there is one
   remaining: 0,        // steps left of a paused run
   loading: 0,          // loads in progress
+  workers: {size: 1, transport: '', note: ''}, // the workers training, and how they exchange data
 };
+
+// The workers a page asks for by default: one a core, at most 8 (each
+// holds the utterances and a model of its own).
+const CORES = navigator.hardwareConcurrency || 1;
+const DEFAULT_WORKERS = Math.min(CORES, 8);
 
 function onEvent(e) {
   switch (e.event) {
@@ -30,6 +36,10 @@ function onEvent(e) {
       break;
     case 'projection':
       page.points = e.points;
+      break;
+    case 'workers':
+      page.workers = {size: e.size, transport: e.transport, note: e.note};
+      if (e.size === 1 && e.note) showError(e.note, 'note');
       break;
     case 'restarted':
       showError(e.message, 'note');
@@ -191,6 +201,7 @@ function settings() {
     window: num('window', 2400, 160000, true),
     batch: num('batch', 1, 64, true),
     lr: num('lr', 1e-6, 0.1, false),
+    workers: num('workers', 1, 16, true),
   };
 }
 
@@ -300,7 +311,13 @@ function renderControls() {
   $('reset').disabled = !page.model || s === 'training';
   $('export').disabled = !page.model || !ready;
   $('config').disabled = !!page.model;
-  for (const id of ['window', 'batch', 'lr', 'steps']) $(id).disabled = s === 'training';
+  for (const id of ['window', 'batch', 'lr', 'steps', 'workers']) $(id).disabled = s === 'training';
+  const w = page.workers;
+  $('workers-used').textContent = w.size;
+  $('workers-note').textContent = w.size > 1 ? `(${w.note})` : '';
+  $('workers-hint').textContent = `Workers: this device has ${CORES} core${CORES > 1 ? 's' : ''}. Each worker ` +
+    'trains on its share of every batch and the gradients are summed once a step; a run uses the most ' +
+    'workers, up to those asked for, that split the batch evenly. The optimizer restarts when they change.';
   $('load-sample').disabled = !ready || !!sampleLoaded;
   $('load-sample').textContent = sampleLoaded ? (page.loading ? 'Loading the sample…' : 'Sample loaded') : 'Load the sample (12 speakers)';
   $('record').textContent = recorder ? '■ Stop recording' : '● Record';
@@ -358,13 +375,18 @@ function status() {
   const m = page.metrics;
   const state = page.state === 'idle' && page.loading ? 'loading' : page.state;
   return {state, step: page.step, loss: m ? m.loss : null, accuracy: m ? m.accuracy : null,
-    stepsPerSec: m ? m.stepsPerSec : null, kernel: page.kernel};
+    stepsPerSec: m ? m.stepsPerSec : null, kernel: page.kernel, workers: page.workers.size,
+    transport: page.workers.transport};
 }
 
 // ?kernel=relaxed, simd128 or generic forces a module; by default the
 // engine runs the relaxed-SIMD kernels where the browser has relaxed SIMD,
-// else the SIMD128 ones.
-const started = request('boot', {kernel: new URLSearchParams(location.search).get('kernel')}).then(kernel => {
+// else the SIMD128 ones. ?transport=messages makes several workers
+// exchange data by messages even where the page is cross-origin isolated;
+// ?workers=N asks for N workers.
+const query = new URLSearchParams(location.search);
+$('workers').value = query.get('workers') || DEFAULT_WORKERS;
+const started = request('boot', {kernel: query.get('kernel'), transport: query.get('transport')}).then(kernel => {
   page.kernel = kernel;
   setState('idle');
 });
@@ -386,6 +408,9 @@ window.cpcDemo = {
     const e = await request('embedFile', {bytes: new Uint8Array(await res.arrayBuffer()), name: path});
     return {frames: e.frames, dim: e.dim, data: Array.from(e.data)};
   },
+  // For tests: worker n (2 or more: 1 is the engine) stops as if its
+  // program had a fatal error.
+  debug: {stopWorker: n => request('stopWorker', {rank: n - 1})},
 };
 
 listen(onEvent, showError);

@@ -4,7 +4,14 @@
 // multiply-add), build/cpc.wasm, with the SIMD128 ones, or
 // build/cpc-generic.wasm, pure Go, as boot chooses or is asked. The page sends {id, cmd, args} and gets {id, result}
 // or {id, error}; progress comes as {event, ...} messages.
-importScripts('build/wasm_exec.js');
+//
+// With several workers asked for, this thread is rank 0 of a group of
+// data-parallel replicas (group.js): it starts a replica.js worker for
+// each other one, running the same module with the same utterances, and
+// each trains on its share of every batch. The replicas exchange data
+// over a SharedArrayBuffer where the page is cross-origin isolated, else
+// by messages through this thread.
+importScripts('build/wasm_exec.js', 'group.js');
 
 const MAX_PLOT = 24;        // utterances in the embedding plot
 const PLOT_SAMPLES = 8000;  // of each, the middle half second
@@ -22,6 +29,8 @@ let applied = null;          // the settings the model trains with
 let stop = false;            // a pause was asked for
 let running = false;
 let plot = {at: 0, cost: 0, step: -1};
+let pool = null;             // the other replicas, while several workers train
+let messagesOnly = false;    // ?transport=messages: no shared memory even where the page could have it
 
 const post = (msg, transfer) => postMessage(msg, transfer || []);
 
@@ -46,7 +55,11 @@ const RELAXED = Uint8Array.from(atob('AGFzbQEAAAABBgFgAXsBewMCAQAKDQELACAAIAAgAP
 // relaxed-SIMD one where the engine validates RELAXED and the SIMD128 one
 // elsewhere (once; a restart keeps it), and answers the path it runs. An
 // engine that cannot compile a module gets the next one instead.
-async function boot({kernel} = {}) {
+async function boot({kernel, transport} = {}) {
+  if (transport) {
+    if (transport !== 'shared' && transport !== 'messages') throw new Error(`unknown transport "${transport}" (shared or messages)`);
+    messagesOnly = transport === 'messages';
+  }
   if (!module) {
     if (kernel && !Object.hasOwn(MODULES, kernel)) throw new Error(`unknown kernel path "${kernel}" (relaxed, simd128 or generic)`);
     module = MODULES[kernel || (WebAssembly.validate(RELAXED) ? 'relaxed' : 'simd128')];
@@ -107,6 +120,7 @@ addEventListener('error', e => {
 // with the settings it had then (the new ones may be what failed).
 async function restart(why) {
   running = false;
+  stopPool(`the training engine stopped (${why})`);
   let message = `The training engine stopped (${why}) and was restarted`;
   try {
     await boot();
@@ -123,6 +137,133 @@ async function restart(why) {
     message = `The training engine stopped (${why}) and could not restart: ${e.message}`;
   }
   post({event: 'restarted', message, model: model?.info ?? null});
+}
+
+// --- the other workers ---------------------------------------------------------
+
+// MAX_WORKERS bounds the workers a page may ask for.
+const MAX_WORKERS = 16;
+
+// transport says how replicas would exchange data on this page.
+function transport() {
+  if (messagesOnly) return {shared: false, note: 'messages (asked for)'};
+  if (self.crossOriginIsolated && typeof SharedArrayBuffer === 'function') return {shared: true, note: 'shared memory'};
+  return {shared: false, note: 'messages: the page is not cross-origin isolated, so there is no shared memory'};
+}
+
+// workersFor is the number of workers a run uses: the most, up to those
+// asked for, that split the batch evenly.
+function workersFor(settings) {
+  const asked = Math.max(1, Math.min(MAX_WORKERS, Math.floor(settings.workers || 1)));
+  let n = Math.min(asked, settings.batch);
+  while (settings.batch % n !== 0) n--;
+  return n;
+}
+
+// Replica is one replica.js worker, called as the page calls this one.
+class Replica {
+  constructor(rank, size, p) {
+    this.rank = rank;
+    this.calls = new Map();
+    this.next = 1;
+    this.worker = new Worker('replica.js');
+    this.worker.onmessage = ({data}) => {
+      if (data.group) return p.group.receive(rank, data);
+      if (data.event === 'stopped') return p.fail(data.why);
+      const c = this.calls.get(data.id);
+      this.calls.delete(data.id);
+      if ('error' in data) c.reject(new Error(data.error));
+      else c.resolve(data.result);
+    };
+    this.worker.onerror = e => {
+      e.preventDefault();
+      p.fail(`worker ${rank + 1} of ${size} failed (${e.message})`);
+    };
+  }
+
+  call(cmd, args, transfer) {
+    const id = this.next++;
+    return new Promise((resolve, reject) => {
+      this.calls.set(id, {resolve, reject});
+      this.worker.postMessage({id, cmd, args}, transfer || []);
+    });
+  }
+
+  stop(why) {
+    this.worker.terminate();
+    for (const c of this.calls.values()) c.reject(new Error(why));
+    this.calls.clear();
+  }
+}
+
+// startPool starts size - 1 replicas, gives them the utterances and joins
+// this engine to their group.
+async function startPool(size) {
+  const how = transport();
+  const buffer = how.shared ? cpcGroup.sharedBuffer(size) : null;
+  const p = {size, shared: how.shared, note: how.note, replicas: [], synced: false, reason: ''};
+  p.group = how.shared ? new cpcGroup.SharedGroup(buffer, 0, size)
+    : new cpcGroup.HubGroup(size, (r, msg, transfer) => p.replicas[r - 1].worker.postMessage(msg, transfer || []));
+  // fail stops the group when a replica stops: training under way fails
+  // with why; between runs the page hears of it, and the next run
+  // starts the workers afresh.
+  p.fail = why => {
+    if (p.reason) return;
+    p.reason = why;
+    p.group.abort(why);
+    if (!running && pool === p) {
+      stopPool(why);
+      engine('leave').catch(() => {});
+      post({event: 'workers', size: 1, transport: '', note: `${why}; the next start starts the workers afresh`});
+    }
+  };
+  for (let r = 1; r < size; r++) p.replicas.push(new Replica(r, size, p));
+  pool = p;
+  try {
+    await Promise.all(p.replicas.map(rep => rep.call('boot', {module, rank: rep.rank, size, buffer})));
+    const adds = [];
+    for (const [id, u] of utterances) {
+      for (const rep of p.replicas) adds.push(rep.call('add', {id, speaker: u.speaker, samples: u.samples}));
+    }
+    await Promise.all(adds);
+    await engine('join', p.group);
+  } catch (e) {
+    stopPool(e.message);
+    throw new Error(`could not start ${size} workers: ${p.reason || e.message}`);
+  }
+  post({event: 'workers', size, transport: p.shared ? 'shared' : 'messages', note: p.note});
+}
+
+// stopPool ends the other replicas, if any; the engine must leave their
+// group before it trains again.
+function stopPool(why) {
+  if (!pool) return;
+  const p = pool;
+  pool = null;
+  p.group.abort(why || 'the workers were stopped');
+  for (const rep of p.replicas) rep.stop(why || 'the workers were stopped');
+}
+
+// replicas sends a command to every other replica, if there are any.
+function replicas(cmd, args) {
+  return pool ? Promise.all(pool.replicas.map(rep => rep.call(cmd, args))) : Promise.resolve();
+}
+
+// usePool brings the workers to size: the replicas started or stopped,
+// and given the engine's model (its architecture and settings: the
+// weights follow when training starts) if it changed since.
+async function usePool(size) {
+  if (pool && pool.size !== size) {
+    stopPool();
+    await engine('leave');
+  }
+  if (size > 1 && !pool) await startPool(size);
+  if (pool && !pool.synced) {
+    const bytes = await engine('exportModel');
+    await replicas('loadModel', {bytes, settings: applied});
+    pool.synced = true;
+  }
+  if (size === 1) post({event: 'workers', size: 1, transport: '', note: ''});
 }
 
 function sameSettings(a, b) {
@@ -163,31 +304,53 @@ async function train({steps, settings}) {
   } else if (!sameSettings(applied, settings)) {
     model.info = await engine('configure', settings);
   }
+  if (pool && (fresh || !sameSettings(applied, settings))) pool.synced = false;
   applied = settings;
+  const size = workersFor(settings);
   running = true;
   stop = false;
   let done = 0, last = null;
   try {
+    await usePool(size);
     while (done < steps && !stop) {
+      // Every replica trains the same steps; the engine's stop (a pause,
+      // a plot due) reaches them with the next step's sums.
+      const others = replicas('train', {steps: steps - done});
+      others.catch(() => {}); // awaited below, after the engine's own
       last = await engine('train', steps - done, m => {
         done++;
         post({event: 'step', metrics: m});
         return !stop && !plotDue();
       }) ?? last;
+      await others;
       if (last && plotDue()) await plotPoints(last.step);
     }
   } catch (e) {
     // A model that never trained is forgotten, so that the next start
     // makes one of the settings then chosen (the model config too).
     if (fresh && done === 0) model = applied = null;
-    throw e;
+    const failed = pool;
+    if (!failed) throw e;
+    // A replica failed, or the engine did: the group cannot go on. The
+    // model stays as of its last step; the next start starts the workers
+    // afresh.
+    const why = failed.reason || failed.group.aborted() || e.message;
+    stopPool(why);
+    await engine('leave').catch(() => {});
+    const at = (await engine('metrics').catch(() => null))?.step ?? 0;
+    if (model) {
+      model.checkpoint = await engine('exportModel');
+      model.saved = applied;
+    }
+    post({event: 'workers', size: 1, transport: '', note: ''});
+    throw new Error(`Training on ${size} workers stopped: ${why}. The model is kept as of step ${at}; Start trains on with fresh workers.`);
   } finally {
     running = false;
   }
   if (last && plot.step !== last.step) await plotPoints(last.step);
   model.checkpoint = await engine('exportModel');
   model.saved = applied;
-  return {done, stopped: stop, metrics: last, model: model.info};
+  return {done, stopped: stop, metrics: last, model: model.info, workers: size};
 }
 
 const commands = {
@@ -203,21 +366,25 @@ const commands = {
     }
     await engine('add', id, speaker, samples);
     utterances.set(id, {speaker, samples});
+    await replicas('add', {id, speaker, samples});
     return {samples: samples.length};
   },
   async addSamples({id, speaker, samples}) {
     await engine('add', id, speaker, samples);
     utterances.set(id, {speaker, samples});
+    await replicas('add', {id, speaker, samples});
     return samples.length;
   },
   async setSpeaker({id, speaker}) {
     await engine('setSpeaker', id, speaker);
     utterances.get(id).speaker = speaker;
+    await replicas('setSpeaker', {id, speaker});
     plot.at = 0; // redraw with the new colours at the next chance
   },
   async remove({id}) {
     await engine('remove', id);
     utterances.delete(id);
+    await replicas('remove', {id});
   },
   train,
   async pause() { stop = true; },
@@ -225,18 +392,26 @@ const commands = {
     if (running) throw new Error('pause training first');
     model = applied = null;
     plot = {at: 0, cost: 0, step: -1};
+    if (pool) pool.synced = false;
   },
   async importModel({bytes, settings}) {
     if (running) throw new Error('pause training first');
     const info = await engine('loadModel', bytes, settings);
     model = {info, checkpoint: bytes, saved: settings};
     applied = settings;
+    if (pool) pool.synced = false;
     await plotPoints(info.step);
     return info;
   },
   async exportModel() {
     if (!model) throw new Error('no model yet: train or import one first');
     return engine('exportModel');
+  },
+  // stopWorker ends replica rank as a fatal error in it would (for
+  // tests; cpcDemo.debug.stopWorker).
+  async stopWorker({rank}) {
+    if (!pool || !(rank >= 1 && rank < pool.size)) throw new Error(`no worker ${rank + 1} is training`);
+    pool.replicas[rank - 1].call('stop', {why: 'stopped for a test'}).catch(() => {});
   },
   async embedFile({bytes, name}) {
     if (!model) throw new Error('no model yet: train or import one first');

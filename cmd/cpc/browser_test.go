@@ -121,6 +121,8 @@ func (p page) do(actions ...chromedp.Action[chromedp.Void]) {
 }
 
 type status struct {
+	Workers     int
+	Transport   string
 	State       string
 	Step        int
 	Loss        float64
@@ -130,12 +132,15 @@ type status struct {
 }
 
 // TestBrowser loads the page, which runs the relaxed-SIMD kernels where
-// Chromium validates relaxed SIMD and the SIMD128 ones elsewhere, trains on
-// the sample, continues a natively trained checkpoint, exports it and
-// checks that native code embeds a file as the page does with it (to 1e-4:
-// the relaxed kernels may fuse multiply-adds that native code rounds
-// otherwise); then it checks that ?kernel=simd128 and ?kernel=generic load
-// those modules.
+// Chromium validates relaxed SIMD and the SIMD128 ones elsewhere, and
+// trains on the sample with two workers sharing memory; checks that two
+// workers train as one with their whole batch; continues a natively
+// trained checkpoint on two workers, exports it and checks that native
+// code embeds a file as the page does with it (to 1e-4: the relaxed
+// kernels may fuse multiply-adds that native code rounds otherwise);
+// stops a worker mid-run; trains with workers that exchange messages;
+// then it checks that ?kernel=simd128 and ?kernel=generic load those
+// modules.
 func TestBrowser(t *testing.T) {
 	exe := chromium(t)
 	dir := t.TempDir()
@@ -209,25 +214,53 @@ func TestBrowser(t *testing.T) {
 	}
 	t.Logf("loading the sample: %v", time.Since(start).Round(time.Second))
 
-	// The settings a person would pick for a quick run in a browser.
-	p.do(chromedp.SetValue("#window", "4096"), chromedp.SetValue("#batch", "4"), chromedp.SetValue("#lr", "0.001"))
+	// The settings a person would pick for a quick run in a browser, on
+	// two workers (whatever the machine's cores), which share memory: the
+	// page is cross-origin isolated.
+	p.do(chromedp.SetValue("#window", "4096"), chromedp.SetValue("#batch", "4"), chromedp.SetValue("#lr", "0.001"),
+		chromedp.SetValue("#workers", "2"))
+	if !eval[bool](p, `crossOriginIsolated`) {
+		t.Error("the page is not cross-origin isolated")
+	}
 	start = time.Now()
-	if s := eval[status](p, `cpcDemo.train(1)`); s.Step != 1 || s.State != "idle" || !(s.Loss > 0) || !(s.StepsPerSec > 0) {
+	if s := eval[status](p, `cpcDemo.train(1)`); s.Step != 1 || s.State != "idle" || !(s.Loss > 0) || !(s.StepsPerSec > 0) || s.Workers != 2 || s.Transport != "shared" {
 		t.Fatalf("after a step from scratch: %+v", s)
 	}
-	t.Logf("a step from scratch, and the embedding plot: %v", time.Since(start).Round(100*time.Millisecond))
+	if text := eval[string](p, `document.querySelector('.engine').textContent`); !strings.Contains(text, "workers: 2 (shared memory)") {
+		t.Errorf("the page says %q", text)
+	}
+	t.Logf("two workers started, a step from scratch, and the embedding plot: %v", time.Since(start).Round(100*time.Millisecond))
 
 	badFiles(p, dir)
 
-	// Continue the checkpoint, as a person imports one.
-	p.do(chromedp.SetUploadFiles("#import-file", []string{checkpoint}))
-	eval[bool](p, `new Promise(ok => { const t = setInterval(() => {
-		if (cpcDemo.status().step === 80 && cpcDemo.status().state === 'idle') { clearInterval(t); ok(true); } }, 50); })`)
+	// Two workers with two windows each train as one with the four: 20
+	// steps of the checkpoint on each (at the paper's rate), weights
+	// within 1e-5.
 	start = time.Now()
-	if s := eval[status](p, `cpcDemo.train(30)`); s.Step != 110 {
+	p.do(chromedp.SetValue("#lr", "0.0002"))
+	var weights [][]byte
+	for _, workers := range []int{1, 2} {
+		p.do(chromedp.SetValue("#workers", fmt.Sprint(workers)))
+		importCheckpoint(p, checkpoint)
+		if s := eval[status](p, `cpcDemo.train(20)`); s.Step != 100 || s.Workers != workers {
+			t.Fatalf("20 steps on %d workers: %+v", workers, s)
+		}
+		weights = append(weights, exportCheckpoint(p))
+	}
+	worst := maxDifference(t, weights[0], weights[1])
+	t.Logf("20 steps on 1 and on 2 workers (%v): weights within %g", time.Since(start).Round(time.Second), worst)
+	if worst > 1e-5 {
+		t.Errorf("after 20 steps, the weights of 2 workers differ from one worker's by %g", worst)
+	}
+
+	// Continue the checkpoint on two workers, as a person imports one.
+	p.do(chromedp.SetValue("#lr", "0.001"))
+	importCheckpoint(p, checkpoint)
+	start = time.Now()
+	if s := eval[status](p, `cpcDemo.train(30)`); s.Step != 110 || s.Workers != 2 {
 		t.Fatalf("after 30 more steps: %+v", s)
 	}
-	t.Logf("30 steps and the plot: %v", time.Since(start).Round(time.Second))
+	t.Logf("30 steps on 2 workers and the plot: %v", time.Since(start).Round(time.Second))
 	losses := eval[[]float64](p, `cpcDemo.history().map(h => h.loss)`)
 	if len(losses) != 30 {
 		t.Fatalf("%d steps in the history, want 30", len(losses))
@@ -242,6 +275,17 @@ func TestBrowser(t *testing.T) {
 	}
 
 	compareEmbeddings(p, dir, "100/1/100-1-0000.flac")
+	workerStops(p)
+
+	// Without shared memory (as on a page that is not cross-origin
+	// isolated) the workers exchange messages.
+	p.do(chromedp.Navigate(srv.URL + "/?transport=messages&workers=2"))
+	eval[any](p, `cpcDemo.ready()`)
+	eval[int](p, `cpcDemo.loadSample()`)
+	p.do(chromedp.SetValue("#window", "4096"), chromedp.SetValue("#batch", "4"))
+	if s := eval[status](p, `cpcDemo.train(2)`); s.Step != 2 || s.Workers != 2 || s.Transport != "messages" {
+		t.Fatalf("two steps over messages: %+v", s)
+	}
 
 	for _, kernel := range []string{"simd128", "generic"} {
 		p.do(chromedp.Navigate(srv.URL + "/?kernel=" + kernel))
@@ -250,6 +294,75 @@ func TestBrowser(t *testing.T) {
 			t.Fatalf("with ?kernel=%s: %+v", kernel, s)
 		}
 	}
+}
+
+// importCheckpoint imports the checkpoint file as a person does, and waits
+// for the page to show it.
+func importCheckpoint(p page, file string) {
+	p.t.Helper()
+	p.do(chromedp.SetUploadFiles("#import-file", []string{file}))
+	eval[bool](p, `new Promise(ok => { const t = setInterval(() => {
+		if (cpcDemo.status().step === 80 && cpcDemo.status().state === 'idle' && cpcDemo.history().length === 0) {
+			clearInterval(t); ok(true);
+		} }, 50); })`)
+}
+
+// workerStops stops worker 2 of 2 while it trains, as a fatal error in
+// its program would: the page says so, training stops with the model as
+// of its last step, and the next start trains on with fresh workers.
+func workerStops(p page) {
+	p.t.Helper()
+	p.do(chromedp.SetValue("#steps", "200"), chromedp.Click("#start"))
+	eval[bool](p, `new Promise(ok => { const t = setInterval(() => {
+		if (cpcDemo.status().step >= 113) { clearInterval(t); ok(true); } }, 20); })`)
+	eval[any](p, `cpcDemo.debug.stopWorker(2)`)
+	msg := eval[string](p, `new Promise(ok => { const t = setInterval(() => {
+		const e = document.querySelector('#errors div span');
+		if (e) { clearInterval(t); ok(e.textContent); } }, 20); })`)
+	s := eval[status](p, `cpcDemo.status()`)
+	if !strings.Contains(msg, "worker 2 of 2 stopped (stopped for a test)") || s.State != "idle" || s.Workers != 1 ||
+		!strings.Contains(msg, fmt.Sprintf("kept as of step %d;", s.Step)) {
+		p.t.Fatalf("worker 2 stopped: the page shows %q, status %+v", msg, s)
+	}
+	p.do(chromedp.Click("#errors button"))
+	if again := eval[status](p, `cpcDemo.train(2)`); again.Step != s.Step+2 || again.Workers != 2 {
+		p.t.Fatalf("training on after worker 2 stopped at step %d: %+v", s.Step, again)
+	}
+}
+
+// exportCheckpoint returns the page's exported model.safetensors.
+func exportCheckpoint(p page) []byte {
+	p.t.Helper()
+	b64 := eval[string](p, `cpcDemo.exportCheckpoint().then(b => {
+		let s = '';
+		for (let i = 0; i < b.length; i += 0x8000) s += String.fromCharCode(...b.subarray(i, i + 0x8000));
+		return btoa(s); })`)
+	b, err := base64.StdEncoding.DecodeString(b64)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	return b
+}
+
+// maxDifference is the largest difference between the weights of two
+// checkpoints.
+func maxDifference(t *testing.T, a, b []byte) float64 {
+	t.Helper()
+	ma, _, err := cpc.Decode(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mb, _, err := cpc.Decode(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	worst := 0.0
+	for i, p := range ma.Params() {
+		for j, w := range p.W {
+			worst = max(worst, math.Abs(float64(w-mb.Params()[i].W[j])))
+		}
+	}
+	return worst
 }
 
 // sampleHeld is how many files of the sample are served before the rest
@@ -339,14 +452,7 @@ func badFiles(p page, dir string) {
 // cpc embed gives the c_t the page computes for the same file.
 func compareEmbeddings(p page, dir, file string) {
 	p.t.Helper()
-	b64 := eval[string](p, `cpcDemo.exportCheckpoint().then(b => {
-		let s = '';
-		for (let i = 0; i < b.length; i += 0x8000) s += String.fromCharCode(...b.subarray(i, i + 0x8000));
-		return btoa(s); })`)
-	b, err := base64.StdEncoding.DecodeString(b64)
-	if err != nil {
-		p.t.Fatal(err)
-	}
+	b := exportCheckpoint(p)
 	model := filepath.Join(dir, "model.safetensors")
 	if err := os.WriteFile(model, b, 0o644); err != nil {
 		p.t.Fatal(err)

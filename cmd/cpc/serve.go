@@ -43,7 +43,8 @@ func runServe(args []string, stderr io.Writer) error {
 // (cpc-relaxed.wasm, cpc.wasm for browsers without relaxed SIMD and for
 // ?kernel=simd128, cpc-generic.wasm for ?kernel=generic) and the
 // wasm_exec.js of the Go that built them at /build/, and the bundled sample
-// corpus at /sample/, listed in /sample/index.json.
+// corpus at /sample/, listed in /sample/index.json; every response with
+// the headers that make the page cross-origin isolated.
 func pageHandler(www, build string) (http.Handler, error) {
 	for _, f := range []string{filepath.Join(www, "index.html"), filepath.Join(build, "cpc-relaxed.wasm"), filepath.Join(build, "cpc.wasm"), filepath.Join(build, "wasm_exec.js")} {
 		if _, err := os.Stat(f); err != nil {
@@ -69,6 +70,11 @@ func pageHandler(www, build string) (http.Handler, error) {
 			w.Header().Set("Content-Type", "application/wasm")
 		}
 		w.Header().Set("Cache-Control", "no-cache")
+		// Cross-origin isolation: the page's workers share a
+		// SharedArrayBuffer only where the page is isolated (without
+		// it they exchange messages). Everything here is same-origin.
+		w.Header().Set("Cross-Origin-Opener-Policy", "same-origin")
+		w.Header().Set("Cross-Origin-Embedder-Policy", "require-corp")
 		mux.ServeHTTP(w, r)
 	}), nil
 }

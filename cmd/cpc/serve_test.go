@@ -47,6 +47,10 @@ func TestPageHandler(t *testing.T) {
 		if res.StatusCode != 200 || !strings.HasPrefix(res.Header.Get("Content-Type"), wantType) || res.Header.Get("Cache-Control") != "no-cache" {
 			t.Fatalf("%s: %s, %q, %q", path, res.Status, res.Header.Get("Content-Type"), res.Header.Get("Cache-Control"))
 		}
+		// Cross-origin isolation, which SharedArrayBuffer needs.
+		if res.Header.Get("Cross-Origin-Opener-Policy") != "same-origin" || res.Header.Get("Cross-Origin-Embedder-Policy") != "require-corp" {
+			t.Fatalf("%s: COOP %q, COEP %q", path, res.Header.Get("Cross-Origin-Opener-Policy"), res.Header.Get("Cross-Origin-Embedder-Policy"))
+		}
 		return b
 	}
 	get("/", "text/html")

@@ -17,10 +17,15 @@
 //	embedMeans(ids, maxSamples)     {dim, data}: mean c_t of each utterance, cut to its middle maxSamples
 //	pca(data, rows, dim)            Float32Array of rows × 2: the first two principal components
 //	exportModel()                   model.safetensors as a Uint8Array
+//	join(group)                     train as one replica of group, a group object of www/group.js
+//	leave()                         train alone again
 //
 // Training yields to the event loop between steps, so the worker's messages
-// (a pause, a new speaker tag) get through while it runs. All the work is
-// in core; this package only checks and converts arguments.
+// (a pause, a new speaker tag) get through while it runs. Several workers
+// train as one by each joining a group (data-parallel replicas: see
+// core/session's SetGroup and package wasm/jsgroup): rank 0 is the page's
+// engine, and every replica calls train with the same steps. All the work
+// is in core; this package only checks and converts arguments.
 package main
 
 import (
@@ -32,6 +37,7 @@ import (
 	"github.com/gocpc/cpc/core/cpc"
 	"github.com/gocpc/cpc/core/pca"
 	"github.com/gocpc/cpc/core/session"
+	"github.com/gocpc/cpc/wasm/jsgroup"
 )
 
 // maxDecode bounds a decoded file to 10 minutes at 16 kHz (38 MB), far
@@ -140,6 +146,21 @@ func api(se *session.Session) js.Value {
 				return nil, fmt.Errorf("pca: %d values are not %d rows of %d", len(x), rows, dim)
 			}
 			return jsFloats(pca.Project(x, rows, dim, 2)), nil
+		},
+		"join": func(a []js.Value) (any, error) {
+			if len(a) < 1 {
+				return nil, fmt.Errorf("group: want a group object")
+			}
+			g, err := jsgroup.New(a[0])
+			if err != nil {
+				return nil, fmt.Errorf("group: %w", err)
+			}
+			se.SetGroup(g)
+			return nil, nil
+		},
+		"leave": func([]js.Value) (any, error) {
+			se.SetGroup(nil)
+			return nil, nil
 		},
 		"exportModel": func([]js.Value) (any, error) {
 			b, err := se.Export()

@@ -146,6 +146,8 @@ func TestAPIArguments(t *testing.T) {
 		{"embedMeans", []any{"a", 1}, "ids: want an array"},
 		{"pca", []any{jsFloats(make([]float32, 5)), 2, 3}, "5 values are not 2 rows of 3"},
 		{"exportModel", nil, "no model"},
+		{"join", []any{"group"}, "group: a group must be an object"},
+		{"join", []any{object(map[string]any{"rank": 0, "size": 2})}, "group: the group object has no allReduceSum function"},
 	} {
 		_, err := call(obj, c.name, c.args...)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
