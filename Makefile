@@ -117,9 +117,11 @@ bench-kernels:
 	$(GO) run ./bench/kernels
 
 # The small config's training step in headless Chromium on the
-# relaxed-SIMD, SIMD128 and pure-Go modules, beside the native step on one
-# thread, taken in turn (BENCHMARKS.md, "Browser"); then Sgemm and the exp
-# kernels under node on the relaxed, SIMD128 and generic paths.
+# relaxed-SIMD, SIMD128 and pure-Go modules on one worker, then on the
+# relaxed-SIMD module with 2 workers (and 4 and 8 where the machine has
+# the cores), beside the native step on one thread, taken in turn
+# (BENCHMARKS.md, "Browser"); then Sgemm and the exp kernels under node on
+# the relaxed, SIMD128 and generic paths.
 bench-browser: build wasm
 	$(GO) run ./bench/browser
 	GOOS=js GOARCH=wasm $(GO) run -tags wasmrelaxed -exec "$(WASMSIMD) exec" ./bench/kernels -python "" -only ³

@@ -3,8 +3,10 @@
 // Command browser times a training step of the demo page in headless
 // Chromium (Debian's chromium) on its three modules, cpc-relaxed.wasm with
 // the relaxed-SIMD kernels, cpc.wasm with the SIMD128 ones and the pure-Go
-// cpc-generic.wasm, beside the native step on one thread, all in one run
-// (make bench-browser, after make build wasm). The page is served by
+// cpc-generic.wasm, one worker each, then on the relaxed-SIMD module with
+// 2 workers (and 4 and 8 where the machine has the cores), sharing memory,
+// beside the native step on one thread, all in one run (make
+// bench-browser, after make build wasm). The page is served by
 // bin/cpc serve and trains the bundled sample at the config's window and
 // batch; a step's time is the page's own measurement of TrainBatch, as the
 // native figure is. The four take their steps in turn, so load from elsewhere on the machine falls on all of
@@ -44,6 +46,7 @@ var (
 	www      = flag.String("www", "www", "directory of the demo page")
 	wasm     = flag.String("wasm", filepath.Join("www", "build"), "directory of cpc-relaxed.wasm, cpc.wasm, cpc-generic.wasm and wasm_exec.js (make wasm)")
 	chromium = flag.String("chromium", "chromium", "the browser")
+	workers  = flag.String("workers", "", "worker counts to time on the relaxed-SIMD module beside one (default 2, and 4 and 8 up to the CPUs)")
 )
 
 func main() {
@@ -57,7 +60,30 @@ func main() {
 // series is one column of measurements: step times in seconds.
 type series struct {
 	name, where string
+	workers     int
 	secs        []float64
+}
+
+// workerCounts returns the counts of workers to time beside one.
+func workerCounts() ([]int, error) {
+	if *workers != "" {
+		var ns []int
+		for _, f := range strings.Split(*workers, ",") {
+			var n int
+			if _, err := fmt.Sscan(f, &n); err != nil || n < 2 || n > 16 {
+				return nil, fmt.Errorf("-workers: %q is not a count of 2 to 16", f)
+			}
+			ns = append(ns, n)
+		}
+		return ns, nil
+	}
+	ns := []int{2}
+	for _, n := range []int{4, 8} {
+		if n <= runtime.NumCPU() {
+			ns = append(ns, n)
+		}
+	}
+	return ns, nil
 }
 
 func run() error {
@@ -101,47 +127,52 @@ func run() error {
 	}
 	browser, cancel = context.WithTimeout(browser, time.Hour)
 	defer cancel()
-	relaxedTab, err := openPage(browser, url, "relaxed", arch.Name, opts)
-	defer relaxedTab.close()
+	counts, err := workerCounts()
 	if err != nil {
 		return err
 	}
-	simdTab, err := openPage(browser, url, "simd128", arch.Name, opts)
-	defer simdTab.close()
-	if err != nil {
-		return err
+	// One tab a column: the native step's, then each module on one
+	// worker, then the relaxed-SIMD module on more.
+	cols := []*series{{name: asm.Path(), where: "native", workers: 1}, {name: "relaxed", where: "Chromium", workers: 1},
+		{name: "simd128", where: "Chromium", workers: 1}, {name: "generic", where: "Chromium", workers: 1}}
+	for _, n := range counts {
+		cols = append(cols, &series{name: "relaxed", where: "Chromium", workers: n})
 	}
-	genericTab, err := openPage(browser, url, "generic", arch.Name, opts)
-	defer genericTab.close()
-	if err != nil {
-		return err
+	tabs := make([]tab, len(cols))
+	for i, c := range cols[1:] {
+		t, err := openPage(browser, url, c.name, c.workers, arch.Name, opts)
+		defer t.close()
+		if err != nil {
+			return err
+		}
+		tabs[i+1] = t
 	}
+	genericTab := tabs[3]
 
-	fmt.Printf("warm-up: %d steps native, relaxed SIMD and SIMD128, 1 pure Go\n", *warmup)
+	fmt.Printf("warm-up: %d steps native and on SIMD, 1 pure Go\n", *warmup)
 	for range *warmup {
 		if _, err := native.TrainBatch(); err != nil {
 			return err
 		}
 	}
-	for _, t := range []tab{relaxedTab, simdTab} {
-		if _, err := t.steps(*warmup); err != nil {
+	for _, t := range tabs[1:] {
+		n := *warmup
+		if t.ctx == genericTab.ctx {
+			n = 1
+		}
+		if _, err := t.steps(n); err != nil {
 			return err
 		}
 	}
-	if _, err := genericTab.steps(1); err != nil {
-		return err
-	}
-	cols := []*series{{name: asm.Path(), where: "native"}, {name: "relaxed", where: "Chromium"},
-		{name: "simd128", where: "Chromium"}, {name: "generic", where: "Chromium"}}
 	for r := range *rounds {
 		start := time.Now()
 		if _, err := native.TrainBatch(); err != nil {
 			return err
 		}
 		cols[0].secs = append(cols[0].secs, time.Since(start).Seconds())
-		for i, t := range []tab{relaxedTab, simdTab, genericTab} {
+		for i, t := range tabs[1:] {
 			if t.ctx == genericTab.ctx && r >= *generic {
-				break
+				continue
 			}
 			s, err := t.steps(1)
 			if err != nil {
@@ -204,13 +235,13 @@ type tab struct {
 	close context.CancelFunc
 }
 
-// openPage opens the page on the given kernel path in a new tab, checks
-// that it runs that path, loads the sample and sets the config's window
-// and batch.
-func openPage(browser context.Context, url, kernel, preset string, opts train.Options) (tab, error) {
+// openPage opens the page on the given kernel path and number of workers
+// in a new tab, checks that it runs that path, loads the sample and sets
+// the config's window and batch.
+func openPage(browser context.Context, url, kernel string, workers int, preset string, opts train.Options) (tab, error) {
 	ctx, cancel := chromedp.NewContext(browser)
 	t := tab{ctx, cancel}
-	if err := chromedp.Do(ctx, chromedp.Navigate(url+"?kernel="+kernel)); err != nil {
+	if err := chromedp.Do(ctx, chromedp.Navigate(fmt.Sprintf("%s?kernel=%s&workers=%d", url, kernel, workers))); err != nil {
 		return t, err
 	}
 	if _, err := eval[any](t, `cpcDemo.ready()`); err != nil {
@@ -222,8 +253,20 @@ func openPage(browser context.Context, url, kernel, preset string, opts train.Op
 	if _, err := eval[int](t, `cpcDemo.loadSample()`); err != nil {
 		return t, err
 	}
-	return t, chromedp.Do(ctx, chromedp.SetValue("#config", preset),
-		chromedp.SetValue("#window", fmt.Sprint(opts.Window)), chromedp.SetValue("#batch", fmt.Sprint(opts.Batch)))
+	if err := chromedp.Do(ctx, chromedp.SetValue("#config", preset),
+		chromedp.SetValue("#window", fmt.Sprint(opts.Window)), chromedp.SetValue("#batch", fmt.Sprint(opts.Batch))); err != nil {
+		return t, err
+	}
+	// The first step starts the workers: they must share memory.
+	type status struct {
+		Workers   int
+		Transport string
+	}
+	s, err := eval[status](t, `cpcDemo.train(1).then(() => cpcDemo.status())`)
+	if err == nil && workers > 1 && (s.Workers != workers || s.Transport != "shared") {
+		err = fmt.Errorf("the page asked for %d workers trains on %d over %q", workers, s.Workers, s.Transport)
+	}
+	return t, err
 }
 
 // steps trains n steps and returns each one's time as the page measured it.
@@ -251,7 +294,7 @@ func report(cols []*series, flops float64) {
 	fmt.Println("|---|---|--:|--:|--:|--:|--:|--:|")
 	for _, c := range cols {
 		m := med(c.secs)
-		fmt.Printf("| %s | %s | 1 | %d | %.0f (%.0f–%.0f) | %.3f | %.1f | %.3f |\n", c.name, c.where, len(c.secs),
+		fmt.Printf("| %s | %s | %d | %d | %.0f (%.0f–%.0f) | %.3f | %.1f | %.3f |\n", c.name, c.where, c.workers, len(c.secs),
 			1000*m, 1000*slices.Min(c.secs), 1000*slices.Max(c.secs), 1/m, flops/m/1e9, native/m)
 	}
 	relaxed, simd, gen := med(cols[1].secs), med(cols[2].secs), med(cols[3].secs)
@@ -259,6 +302,14 @@ func report(cols []*series, flops float64) {
 		native/relaxed, met(native/relaxed >= 0.4), simd/relaxed)
 	fmt.Printf("SIMD128 in Chromium: %.2f× the native one-thread speed (floor 1/3: %s), %.1f× the pure-Go module (floor 5×: %s)\n",
 		native/simd, met(native/simd >= 1.0/3), gen/simd, met(gen/simd >= 5))
+	for _, c := range cols[4:] {
+		m := med(c.secs)
+		line := fmt.Sprintf("Relaxed SIMD on %d workers: %.2f× one worker", c.workers, relaxed/m)
+		if c.workers == 2 {
+			line += fmt.Sprintf(" (floor 1.7×: %s)", met(relaxed/m >= 1.7))
+		}
+		fmt.Printf("%s, %.2f× the native one-thread speed (goal 1×: %s)\n", line, native/m, met(native/m >= 1))
+	}
 }
 
 func met(ok bool) string {

@@ -2,8 +2,9 @@
 // replicas, each computing the gradients of its share of the batch, that
 // sum buffers, gather them and broadcast them. Transports implement Group:
 // Single (one process alone), Local (goroutines in one process, for tests
-// and many cores) and MPI (processes and machines; package dist/mpi, built
-// with the mpi tag).
+// and many cores), MPI (processes and machines; package dist/mpi, built
+// with the mpi tag) and Web Workers (a page's workers, one Go program
+// each; package wasm/jsgroup).
 //
 // Every operation is collective: every replica of the group calls it, in
 // the same order, with buffers of the same length.
