@@ -144,8 +144,8 @@ async function restart(why) {
 // MAX_WORKERS bounds the workers a page may ask for.
 const MAX_WORKERS = 16;
 
-// transport says how replicas would exchange data on this page.
-function transport() {
+// exchange says how replicas would exchange data on this page.
+function exchange() {
   if (messagesOnly) return {shared: false, note: 'messages (asked for)'};
   if (self.crossOriginIsolated && typeof SharedArrayBuffer === 'function') return {shared: true, note: 'shared memory'};
   return {shared: false, note: 'messages: the page is not cross-origin isolated, so there is no shared memory'};
@@ -199,7 +199,7 @@ class Replica {
 // startPool starts size - 1 replicas, gives them the utterances and joins
 // this engine to their group.
 async function startPool(size) {
-  const how = transport();
+  const how = exchange();
   const buffer = how.shared ? cpcGroup.sharedBuffer(size) : null;
   const p = {size, shared: how.shared, note: how.note, replicas: [], synced: false, reason: ''};
   p.group = how.shared ? new cpcGroup.SharedGroup(buffer, 0, size)
