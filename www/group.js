@@ -12,7 +12,9 @@
 //                Collectives return Promises.
 //
 // Sums add in rank order, so every replica gets the same bits, as
-// dist.Local's do. A replica that cannot go on aborts the group with a
+// dist.Local's do. A collective's result may be a view of a buffer the
+// group reuses: the caller copies it out before the next collective. A
+// replica that cannot go on aborts the group with a
 // reason: every collective under way or to come then throws (or rejects)
 // an Error with that reason. Loaded with importScripts in a worker
 // (globalThis.cpcGroup) or with require under node.
@@ -54,6 +56,13 @@
         this.bytes.push(new Uint8Array(buffer, HEADER + i * CHUNK, CHUNK));
         this.floats.push(new Float32Array(buffer, HEADER + i * CHUNK, CHUNK / 4));
       }
+      this.result = new Uint8Array(0); // reused: a step's collectives would otherwise leave megabytes of garbage
+    }
+
+    // output returns a view of n bytes of the reused result buffer.
+    output(n) {
+      if (this.result.length < n) this.result = new Uint8Array(Math.max(n, 2 * this.result.length));
+      return this.result.subarray(0, n);
     }
 
     // aborted returns the reason the group was aborted for, '' if it was
@@ -126,7 +135,7 @@
     }
 
     allReduceSum(input) {
-      const out = new Uint8Array(input.length), me = this.bytes[this.rank], sum = this.floats[this.size];
+      const out = this.output(input.length), me = this.bytes[this.rank], sum = this.floats[this.size];
       this.run('allReduceSum', input.length, (off, len) => me.set(input.subarray(off, off + len)), (off, len) => {
         // Each replica sums its share of the chunk's values, in rank order.
         const n = len / 4, lo = Math.floor(this.rank * n / this.size), hi = Math.floor((this.rank + 1) * n / this.size);
@@ -142,7 +151,7 @@
     }
 
     allGather(input) {
-      const n = input.length, out = new Uint8Array(this.size * n), me = this.bytes[this.rank];
+      const n = input.length, out = this.output(this.size * n), me = this.bytes[this.rank];
       this.run('allGather', n, (off, len) => me.set(input.subarray(off, off + len)), (off, len) => {
         for (let r = 0; r < this.size; r++) out.set(this.bytes[r].subarray(0, len), r * n + off);
       });
@@ -150,7 +159,7 @@
     }
 
     broadcast(input, root) {
-      const out = new Uint8Array(input.length), from = this.bytes[root];
+      const out = this.output(input.length), from = this.bytes[root];
       this.run('broadcast', input.length, (off, len) => {
         if (this.rank === root) from.set(input.subarray(off, off + len));
       }, (off, len) => out.set(from.subarray(0, len), off));
@@ -272,7 +281,7 @@
 
     op(op, bytes, root) {
       const seq = this.seq++, p = this.wait(seq);
-      if (this.dead === null) this.send(0, {group: 'op', seq, op, root, bytes}, [bytes.buffer]);
+      if (this.dead === null) this.send(0, {group: 'op', seq, op, root, bytes}); // copied: the caller may reuse bytes
       return p;
     }
 

@@ -23,13 +23,15 @@ import (
 type Group struct {
 	v          js.Value
 	rank, size int
+	in         js.Value // a Uint8Array the inputs are copied into, reused
 }
 
 var _ dist.Group = (*Group)(nil)
 
 // New wraps v, an object with rank, size and the collectives
 // allReduceSum(bytes), allGather(bytes) and broadcast(bytes, root), each
-// answering a Uint8Array or a Promise of one.
+// answering a Uint8Array or a Promise of one. The input's buffer is
+// reused after the collective returns, and so may the result's be.
 func New(v js.Value) (*Group, error) {
 	if v.Type() != js.TypeObject {
 		return nil, fmt.Errorf("a group must be an object, not %s", v.Type())
@@ -43,7 +45,7 @@ func New(v js.Value) (*Group, error) {
 	if rank.Type() != js.TypeNumber || size.Type() != js.TypeNumber || size.Int() < 1 || rank.Int() < 0 || rank.Int() >= size.Int() {
 		return nil, fmt.Errorf("a group's rank and size must be numbers, 0 ≤ rank < size (got %v and %v)", rank, size)
 	}
-	return &Group{v: v, rank: rank.Int(), size: size.Int()}, nil
+	return &Group{v: v, rank: rank.Int(), size: size.Int(), in: js.Global().Get("Uint8Array").New(0)}, nil
 }
 
 func (g *Group) Rank() int { return g.rank }
@@ -84,7 +86,10 @@ func (g *Group) run(out []float32, op string, in []float32, args ...any) (err er
 			err = errors.New(e.Get("message").String())
 		}
 	}()
-	b := js.Global().Get("Uint8Array").New(4 * len(in))
+	if g.in.Length() < 4*len(in) {
+		g.in = js.Global().Get("Uint8Array").New(max(4*len(in), 2*g.in.Length()))
+	}
+	b := g.in.Call("subarray", 0, 4*len(in))
 	js.CopyBytesToJS(b, bytesOf(in))
 	res := g.v.Call(op, append([]any{b}, args...)...)
 	if res.InstanceOf(js.Global().Get("Promise")) {
