@@ -5,6 +5,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/gocpc/cpc/core/nn"
 )
 
 // tinyArch is small enough for finite differences over every parameter
@@ -18,6 +20,13 @@ const tinyBatch = 2
 
 func tinyModel(t *testing.T, seed uint64, window int) (*Model[float64], *Workspace[float64], []float64) {
 	return modelOf(t, tinyArch(), window, seed)
+}
+
+// projectPredictions makes w's InfoNCE project the predictions (W_k c_t)
+// rather than the candidates, as replicas do where that costs less.
+func projectPredictions[T nn.Float](w *Workspace[T]) {
+	rows := w.frames * w.batch
+	w.nce = newNCEScratch[T](rows, w.frames*w.layout.global, w.m.Arch, w.layout, true)
 }
 
 // modelOf returns a model of arch, a workspace for tinyBatch windows of
@@ -113,11 +122,16 @@ func TestInfoNCEMatchesDirect(t *testing.T) {
 	}{{tinyArch(), 34}, {tinyArch(), 200}, {mean, 34}} {
 		window := c.window
 		for _, neg := range []int{0, 1, 5, 40} {
-			m, w, audio := modelOf(t, c.arch, window, 3)
-			met, _ := w.Loss(audio, neg, rand.New(rand.NewPCG(9, 9))) // one process: no error
-			loss, acc := directInfoNCE(m, w, neg, rand.New(rand.NewPCG(9, 9)))
-			if math.Abs(met.Loss-loss) > 1e-12 || met.Accuracy != acc {
-				t.Errorf("window %d, neg %d: loss %v acc %v, direct %v %v", window, neg, met.Loss, met.Accuracy, loss, acc)
+			for _, predict := range []bool{false, true} {
+				m, w, audio := modelOf(t, c.arch, window, 3)
+				if predict {
+					projectPredictions(w)
+				}
+				met, _ := w.Loss(audio, neg, rand.New(rand.NewPCG(9, 9))) // one process: no error
+				loss, acc := directInfoNCE(m, w, neg, rand.New(rand.NewPCG(9, 9)))
+				if math.Abs(met.Loss-loss) > 1e-12 || met.Accuracy != acc {
+					t.Errorf("window %d, neg %d, predictions projected %v: loss %v acc %v, direct %v %v", window, neg, predict, met.Loss, met.Accuracy, loss, acc)
+				}
 			}
 		}
 	}
@@ -127,7 +141,8 @@ func TestInfoNCEMatchesDirect(t *testing.T) {
 // against central differences, for both kinds of negatives, with windows
 // the encoder pads (34 samples: to 40, an even multiple of the hop) and
 // not, with a second layer wide enough for the convolutions' fast path,
-// and with more rows per k than one block of the row-wise loss (200).
+// and with more rows per k than one block of the row-wise loss (200);
+// with InfoNCE projecting the candidates, and the predictions (predict).
 func TestLossGradients(t *testing.T) {
 	wide := Arch{Name: "wide", Channels: 16, Hidden: 5, Predict: 2, Kernels: []int{4, 8}, Strides: []int{2, 4}}
 	// CPC_audio's options: channel norms and a GRU stack, alone and
@@ -139,10 +154,15 @@ func TestLossGradients(t *testing.T) {
 	for _, c := range []struct {
 		neg, window int
 		arch        Arch
-	}{{0, 34, tinyArch()}, {4, 34, tinyArch()}, {0, 40, tinyArch()}, {0, 200, tinyArch()}, {0, 90, wide},
-		{0, 34, normed}, {4, 40, stacked}, {0, 34, both}, {0, 90, wideBoth}} {
+		predict     bool
+	}{{0, 34, tinyArch(), false}, {4, 34, tinyArch(), false}, {0, 40, tinyArch(), false}, {0, 200, tinyArch(), false}, {0, 90, wide, false},
+		{0, 34, normed, false}, {4, 40, stacked, false}, {0, 34, both, false}, {0, 90, wideBoth, false},
+		{0, 34, tinyArch(), true}, {4, 34, tinyArch(), true}, {0, 34, both, true}} {
 		neg := c.neg
 		m, w, audio := modelOf(t, c.arch, c.window, 4)
+		if c.predict {
+			projectPredictions(w)
+		}
 		randomizeNorms(m, 6)
 		if fast := w.convs[len(w.convs)-1].Pairs(); fast != (c.arch.Name == "wide") {
 			t.Fatalf("%s: the top convolution's fast path is %v", c.arch.Name, fast)

@@ -23,24 +23,32 @@ import (
 // c_t·(W_kᵀ z): the candidates are taken into the context's H dimensions
 // once, and the score matrix and its two gradients, the bulk of the work,
 // have inner dimension H instead of C (half the work in the paper config,
-// H 256 and C 512; the same when H = C).
+// H 256 and C 512; the same when H = C). A replica of a group has more
+// candidates (the global batch's) than predictions (its share): there,
+// where it costs less (see predictCheaper; with H = C, always), the
+// predictions W_k c_t are computed instead, and scored against z itself.
 
 type nceScratch[T nn.Float] struct {
-	scores []T     // [rows, candidates]
-	proj   []T     // [candidates, H]: W_kᵀ z of every candidate
-	dproj  []T     // its gradient
-	logits []T     // sampled mode: [rows, 1 + neg], the positive first
-	cols   []int32 // sampled mode: the candidate row of z behind each logit
-	losses rowLosses[T]
+	predict bool    // project the predictions (W_k c_t), not the candidates
+	scores  []T     // [rows, candidates]
+	proj    []T     // [candidates, H]: W_kᵀ z of every candidate; predicting, [rows, C]: W_k c_t
+	dproj   []T     // its gradient
+	logits  []T     // sampled mode: [rows, 1 + neg], the positive first
+	cols    []int32 // sampled mode: the candidate row of z behind each logit
+	losses  rowLosses[T]
 }
 
 // newNCEScratch returns scratch for rows predictions scored against up
-// to cands candidates; the positive of prediction row i is candidate
-// positive(i) (see batchLayout).
-func newNCEScratch[T nn.Float](rows, cands, hidden int, layout batchLayout) nceScratch[T] {
+// to cands candidates, projecting the predictions if predict; the positive
+// of prediction row i is candidate positive(i) (see batchLayout).
+func newNCEScratch[T nn.Float](rows, cands int, arch Arch, layout batchLayout, predict bool) nceScratch[T] {
 	blocks := (rows + lossBlock - 1) / lossBlock
-	return nceScratch[T]{scores: make([]T, rows*cands),
-		proj: make([]T, cands*hidden), dproj: make([]T, cands*hidden),
+	n := cands * arch.Hidden
+	if predict {
+		n = rows * arch.Channels
+	}
+	return nceScratch[T]{predict: predict, scores: make([]T, rows*cands),
+		proj: make([]T, n), dproj: make([]T, n),
 		losses: rowLosses[T]{lse: make([]T, rows), loss: make([]float64, blocks), correct: make([]int, blocks), layout: layout}}
 }
 
@@ -71,11 +79,18 @@ func (w *Workspace[T]) infoNCEForward(k, neg int, rng *rand.Rand, met *Metrics) 
 	if neg > 0 {
 		st.first, st.ncand = 0, w.frames*G
 	}
-	proj := w.nce.proj[:st.ncand*H]
-	w.m.Predictors[k-1].TransposedForward(st.ncand, w.zg[st.first*C:], C, proj, H)
-	w.lap(PredictorsForward, &t)
 	s := w.nce.scores[:st.rows*st.ncand]
-	nn.Gemm(false, true, st.rows, st.ncand, H, T(w.m.Arch.scoreScale()), w.ctx, H, proj, H, 0, s, st.ncand)
+	if w.nce.predict {
+		pred := w.nce.proj[:st.rows*C]
+		w.m.Predictors[k-1].Forward(st.rows, w.ctx, H, pred, C)
+		w.lap(PredictorsForward, &t)
+		nn.Gemm(false, true, st.rows, st.ncand, C, T(w.m.Arch.scoreScale()), pred, C, w.zg[st.first*C:], C, 0, s, st.ncand)
+	} else {
+		proj := w.nce.proj[:st.ncand*H]
+		w.m.Predictors[k-1].TransposedForward(st.ncand, w.zg[st.first*C:], C, proj, H)
+		w.lap(PredictorsForward, &t)
+		nn.Gemm(false, true, st.rows, st.ncand, H, T(w.m.Arch.scoreScale()), w.ctx, H, proj, H, 0, s, st.ncand)
+	}
 	w.lap(ScoresMatmul, &t)
 	logits, width, cols := s, st.ncand, []int32(nil)
 	if neg > 0 {
@@ -104,6 +119,15 @@ func (w *Workspace[T]) infoNCEBackward(st nceStep, scale float64) {
 	w.nce.losses.logits, w.nce.losses.cols = nil, nil
 	w.lap(LogSumExp, &t)
 	a := T(scale * w.m.Arch.scoreScale()) // the scores' own factor too
+	if w.nce.predict {
+		pred, dpred, zg := w.nce.proj[:st.rows*C], w.nce.dproj[:st.rows*C], w.zg[st.first*C:]
+		nn.Gemm(false, false, st.rows, C, st.ncand, a, s, st.ncand, zg, C, 0, dpred, C)
+		nn.Gemm(true, false, st.ncand, C, st.rows, a, s, st.ncand, pred, C, 1, w.dzg[st.first*C:], C)
+		w.lap(InfoNCEBack, &t)
+		w.m.Predictors[st.k-1].Backward(st.rows, w.ctx, H, dpred, C, w.dctx)
+		w.lap(PredictorsBackward, &t)
+		return
+	}
 	proj, dproj := w.nce.proj[:st.ncand*H], w.nce.dproj[:st.ncand*H]
 	nn.Gemm(false, false, st.rows, H, st.ncand, a, s, st.ncand, proj, H, 1, w.dctx, H)
 	nn.Gemm(true, false, st.ncand, H, st.rows, a, s, st.ncand, w.ctx, H, 0, dproj, H)
@@ -234,4 +258,16 @@ func (r *rowLosses[T]) wins(row []T, i, pos int) bool {
 		}
 	}
 	return true
+}
+
+// predictCheaper reports whether projecting the predictions (rows of them,
+// W_k c_t) costs less than projecting the candidates (cands, W_kᵀ z): per
+// k, the first costs rows·C·H for the projection and rows·cands·C for the
+// score matrix, each three times over with the gradients; the second
+// cands·C·H and rows·cands·H. Alone (cands = rows) the candidates'
+// projection is never dearer, so one process keeps it.
+func predictCheaper(arch Arch, rows, cands int) bool {
+	C, H := float64(arch.Channels), float64(arch.Hidden)
+	r, c := float64(rows), float64(cands)
+	return r*C*H+r*c*C < c*C*H+r*c*H
 }

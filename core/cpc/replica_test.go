@@ -11,9 +11,19 @@ import (
 
 // TestReplicasEqualOneBatch: replicas of a group, each with its share of
 // the windows, have the loss of one process with the whole batch, and
-// their gradients sum to its gradients.
+// their gradients sum to its gradients; with InfoNCE projecting the
+// candidates (H < C and many frames: cheaper) and the predictions (H = C,
+// as the small config: cheaper for a replica).
 func TestReplicasEqualOneBatch(t *testing.T) {
-	arch := Arch{Name: "tiny", Channels: 6, Hidden: 5, Predict: 3, Kernels: []int{4, 3}, Strides: []int{2, 2}}
+	for _, arch := range []Arch{
+		{Name: "tiny", Channels: 6, Hidden: 5, Predict: 3, Kernels: []int{4, 3}, Strides: []int{2, 2}},
+		{Name: "square", Channels: 5, Hidden: 5, Predict: 3, Kernels: []int{4, 3}, Strides: []int{2, 2}},
+	} {
+		replicasEqualOneBatch(t, arch)
+	}
+}
+
+func replicasEqualOneBatch(t *testing.T, arch Arch) {
 	const n, share, window = 3, 2, 90
 	newModel := func() *Model[float32] {
 		m, err := New[float32](arch, rand.New(rand.NewPCG(1, 1)))
@@ -42,6 +52,9 @@ func TestReplicasEqualOneBatch(t *testing.T) {
 		w := models[r].NewWorkspace(share, window)
 		if err := w.Join(groups[r]); err != nil {
 			t.Fatal(err)
+		}
+		if want := arch.Channels == arch.Hidden; w.nce.predict != want {
+			t.Fatalf("%s: a replica projects the predictions: %v, want %v", arch.Name, w.nce.predict, want)
 		}
 		wg.Go(func() {
 			mets[r], errs[r] = w.Gradients(audio[r*share*window:(r+1)*share*window], 0, nil)

@@ -117,7 +117,7 @@ func (m *Model[T]) newWorkspace(batch, samples int, train bool) *Workspace[T] {
 			w.dmids = append(w.dmids, make([]T, rows*cfg.Hidden))
 		}
 		w.dzg = w.dz
-		w.nce = newNCEScratch[T](rows, rows, cfg.Hidden, w.layout)
+		w.nce = newNCEScratch[T](rows, rows, cfg, w.layout, false)
 	}
 	return w
 }
@@ -145,7 +145,7 @@ func (w *Workspace[T]) Join(g dist.Group) error {
 	// float32s (dist.SplitFloat64) and the correct count, for each k.
 	w.comm = make([]float32, max(n*rows*arch.Channels, grows*arch.Channels+3*arch.Predict))
 	w.dzg = any(w.comm[:grows*arch.Channels]).([]T)
-	w.nce = newNCEScratch[T](rows, grows, arch.Hidden, w.layout)
+	w.nce = newNCEScratch[T](rows, grows, arch, w.layout, predictCheaper(arch, rows, grows))
 	return nil
 }
 
