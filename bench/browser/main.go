@@ -9,9 +9,14 @@
 // bench-browser, after make build wasm). The page is served by
 // bin/cpc serve and trains the bundled sample at the config's window and
 // batch; a step's time is the page's own measurement of TrainBatch, as the
-// native figure is. The four take their steps in turn, so load from elsewhere on the machine falls on all of
-// them alike, and V8 gets warm-up steps to tier up its code first. (It
-// drives a browser, so it is not built for js/wasm.)
+// native figure is. The columns take their steps in turn, so load from
+// elsewhere on the machine falls on all of them alike, and V8 gets warm-up
+// steps to tier up its code first. Each turn a page trains -turn steps in
+// one call and the last is timed, as a step in a run is: the first step
+// of a call also pays for the page starting it (its redraw, the workers
+// picking it up), which a run of many steps pays once; the first steps'
+// times are printed too. (It drives a browser, so it is not built for
+// js/wasm.)
 package main
 
 import (
@@ -46,6 +51,7 @@ var (
 	www      = flag.String("www", "www", "directory of the demo page")
 	wasm     = flag.String("wasm", filepath.Join("www", "build"), "directory of cpc-relaxed.wasm, cpc.wasm, cpc-generic.wasm and wasm_exec.js (make wasm)")
 	chromium = flag.String("chromium", "chromium", "the browser")
+	turn     = flag.Int("turn", 2, "steps a page trains each turn, in one call; the last is timed (the pure-Go module trains one)")
 	workers  = flag.String("workers", "", "worker counts to time on the relaxed-SIMD module beside one (default 2, and 4 and 8 up to the CPUs)")
 )
 
@@ -62,6 +68,7 @@ type series struct {
 	name, where string
 	workers     int
 	secs        []float64
+	firsts      []float64 // the first step of each turn, if it trained more
 }
 
 // workerCounts returns the counts of workers to time beside one.
@@ -171,14 +178,22 @@ func run() error {
 		}
 		cols[0].secs = append(cols[0].secs, time.Since(start).Seconds())
 		for i, t := range tabs[1:] {
-			if t.ctx == genericTab.ctx && r >= *generic {
-				continue
+			n := max(1, *turn)
+			if t.ctx == genericTab.ctx {
+				if r >= *generic {
+					continue
+				}
+				n = 1
 			}
-			s, err := t.steps(1)
+			s, err := t.steps(n)
 			if err != nil {
 				return err
 			}
-			cols[i+1].secs = append(cols[i+1].secs, s...)
+			c := cols[i+1]
+			c.secs = append(c.secs, s[len(s)-1])
+			if n > 1 {
+				c.firsts = append(c.firsts, s[0])
+			}
 		}
 		fmt.Fprintf(os.Stderr, "round %d of %d\n", r+1, *rounds)
 	}
@@ -309,6 +324,13 @@ func report(cols []*series, flops float64) {
 			line += fmt.Sprintf(" (floor 1.7×: %s)", met(relaxed/m >= 1.7))
 		}
 		fmt.Printf("%s, %.2f× the native one-thread speed (goal 1×: %s)\n", line, native/m, met(native/m >= 1))
+	}
+	if len(cols[1].firsts) > 0 {
+		fmt.Printf("The first step of each turn, median ms: relaxed %.0f", 1000*med(cols[1].firsts))
+		for _, c := range cols[4:] {
+			fmt.Printf(", %d workers %.0f (%.2f× one worker)", c.workers, 1000*med(c.firsts), med(cols[1].firsts)/med(c.firsts))
+		}
+		fmt.Println()
 	}
 }
 
