@@ -107,7 +107,7 @@ const harness = `(groupJS => {
 // start starts a group of size over a shared buffer or messages, its
 // other replicas running part, and returns rank 0's group and a function
 // that waits for the others and returns their exit codes.
-func start(t *testing.T, size int, shared bool, part string) (*Group, func() []int) {
+func start(t testing.TB, size int, shared bool, part string) (*Group, func() []int) {
 	t.Helper()
 	h := js.Global().Call("eval", harness).Invoke(size, shared, part)
 	g, err := New(h.Get("group"))
