@@ -138,7 +138,8 @@ type status struct {
 // trained checkpoint on two workers, exports it and checks that native
 // code embeds a file as the page does with it (to 1e-4: the relaxed
 // kernels may fuse multiply-adds that native code rounds otherwise);
-// stops a worker mid-run; trains with workers that exchange messages;
+// pauses and resumes, and stops a worker mid-run; trains with workers
+// that exchange messages;
 // then it checks that ?kernel=simd128 and ?kernel=generic load those
 // modules.
 func TestBrowser(t *testing.T) {
@@ -275,7 +276,7 @@ func TestBrowser(t *testing.T) {
 	}
 
 	compareEmbeddings(p, dir, "100/1/100-1-0000.flac")
-	workerStops(p)
+	pauseAndWorkerStops(p)
 
 	// Without shared memory (as on a page that is not cross-origin
 	// isolated) the workers exchange messages.
@@ -307,20 +308,35 @@ func importCheckpoint(p page, file string) {
 		} }, 50); })`)
 }
 
-// workerStops stops worker 2 of 2 while it trains, as a fatal error in
-// its program would: the page says so, training stops with the model as
-// of its last step, and the next start trains on with fresh workers.
-func workerStops(p page) {
+// pauseAndWorkerStops pauses and resumes training on two workers with
+// the Start button; then stops worker 2 of 2 while it trains, as a fatal
+// error in its program would: the page says so, training stops with the
+// model as of its last step, and the next start trains on with fresh
+// workers.
+func pauseAndWorkerStops(p page) {
 	p.t.Helper()
+	stepAtLeast := func(n int) {
+		p.t.Helper()
+		eval[bool](p, fmt.Sprintf(`new Promise(ok => { const t = setInterval(() => {
+			if (cpcDemo.status().step >= %d) { clearInterval(t); ok(true); } }, 20); })`, n))
+	}
 	p.do(chromedp.SetValue("#steps", "200"), chromedp.Click("#start"))
-	eval[bool](p, `new Promise(ok => { const t = setInterval(() => {
-		if (cpcDemo.status().step >= 113) { clearInterval(t); ok(true); } }, 20); })`)
+	stepAtLeast(112)
+	p.do(chromedp.Click("#start")) // Pause
+	paused := eval[status](p, `new Promise(ok => { const t = setInterval(() => {
+		if (cpcDemo.status().state === 'paused') { clearInterval(t); ok(cpcDemo.status()); } }, 20); })`)
+	if later := eval[status](p, `new Promise(ok => setTimeout(() => ok(cpcDemo.status()), 500))`); later.Step != paused.Step || paused.Workers != 2 {
+		p.t.Fatalf("paused at %+v, then %+v", paused, later)
+	}
+	p.do(chromedp.Click("#start")) // Resume
+	stepAtLeast(paused.Step + 2)
 	eval[any](p, `cpcDemo.debug.stopWorker(2)`)
 	msg := eval[string](p, `new Promise(ok => { const t = setInterval(() => {
 		const e = document.querySelector('#errors div span');
 		if (e) { clearInterval(t); ok(e.textContent); } }, 20); })`)
 	s := eval[status](p, `cpcDemo.status()`)
-	if !strings.Contains(msg, "worker 2 of 2 stopped (stopped for a test)") || s.State != "idle" || s.Workers != 1 ||
+	// Paused, as after any error in a resumed run: Resume trains the rest.
+	if !strings.Contains(msg, "worker 2 of 2 stopped (stopped for a test)") || s.State != "paused" || s.Workers != 1 ||
 		!strings.Contains(msg, fmt.Sprintf("kept as of step %d;", s.Step)) {
 		p.t.Fatalf("worker 2 stopped: the page shows %q, status %+v", msg, s)
 	}
