@@ -76,11 +76,20 @@ const commands = {
   },
 };
 
+let booted = null; // boot's promise: every other command waits for it
+
 onmessage = async ({data}) => {
   if (data.group) return group?.receive(0, data);
   const {id, cmd, args} = data;
   try {
-    postMessage({id, result: await commands[cmd](args || {})});
+    let result;
+    if (cmd === 'boot') {
+      result = await (booted = commands.boot(args));
+    } else {
+      await booted;
+      result = await commands[cmd](args || {});
+    }
+    postMessage({id, result});
   } catch (e) {
     postMessage({id, error: e && e.message ? e.message : String(e)});
   }

@@ -218,14 +218,15 @@ async function startPool(size) {
     }
   };
   for (let r = 1; r < size; r++) p.replicas.push(new Replica(r, size, p));
+  // The utterances as they are now go out at once, behind boot (replica.js
+  // runs every command after it); edits from now on follow them.
+  const calls = p.replicas.map(rep => rep.call('boot', {module, rank: rep.rank, size, buffer}));
+  for (const [id, u] of utterances) {
+    for (const rep of p.replicas) calls.push(rep.call('add', {id, speaker: u.speaker, samples: u.samples}));
+  }
   pool = p;
   try {
-    await Promise.all(p.replicas.map(rep => rep.call('boot', {module, rank: rep.rank, size, buffer})));
-    const adds = [];
-    for (const [id, u] of utterances) {
-      for (const rep of p.replicas) adds.push(rep.call('add', {id, speaker: u.speaker, samples: u.samples}));
-    }
-    await Promise.all(adds);
+    await Promise.all(calls);
     await engine('join', p.group);
   } catch (e) {
     stopPool(e.message);
