@@ -10,6 +10,7 @@ import (
 	"github.com/gocpc/cpc/core/cpc"
 	"github.com/gocpc/cpc/core/dist"
 	"github.com/gocpc/cpc/core/dist/mpi"
+	"github.com/gocpc/cpc/core/nn"
 )
 
 // TestMain starts MPI: built with the mpi tag, these tests run under
@@ -58,7 +59,7 @@ func TestMPIReplicasTrainAsOneBatch(t *testing.T) {
 	if worst > 1e-5 {
 		t.Errorf("rank %d: weights differ from one process's by %g", world.Rank(), worst)
 	}
-	if err := dist.CheckSame(world, checksum(tr.Model.Params())); err != nil {
+	if err := dist.CheckSame(world, nn.Checksum(tr.Model.Params())); err != nil {
 		t.Error(err)
 	}
 }

@@ -2,11 +2,9 @@ package train
 
 import (
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"hash/fnv"
-	"math"
 	"math/rand/v2"
 	"runtime/debug"
 
@@ -106,7 +104,7 @@ func (t *Trainer) sumGradients(params []*nn.Param[float32], _ *cpc.Metrics) erro
 	unflatten(flat, params, grad)
 	t.replica.stop = flat[len(flat)-1] > 0
 	if t.Step%DriftCheckEvery == 0 {
-		return dist.CheckSame(t.group, checksum(params))
+		return dist.CheckSame(t.group, nn.Checksum(params))
 	}
 	return nil
 }
@@ -132,20 +130,6 @@ func unflatten(flat []float32, params []*nn.Param[float32], field func(*nn.Param
 	for _, p := range params {
 		flat = flat[copy(field(p), flat):]
 	}
-}
-
-// checksum hashes the weights' bits.
-func checksum(params []*nn.Param[float32]) uint64 {
-	h := fnv.New64a()
-	var b []byte // a parameter's bits, hashed in one call rather than four bytes a call
-	for _, p := range params {
-		b = b[:0]
-		for _, w := range p.W {
-			b = binary.LittleEndian.AppendUint32(b, math.Float32bits(w))
-		}
-		h.Write(b)
-	}
-	return h.Sum64()
 }
 
 // agree returns err on every replica if any replica had one (each passes

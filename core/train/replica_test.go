@@ -14,6 +14,7 @@ import (
 
 	"github.com/gocpc/cpc/core/cpc"
 	"github.com/gocpc/cpc/core/dist"
+	"github.com/gocpc/cpc/core/nn"
 )
 
 // arrangedWindows returns a draw function for replica r of n that gives
@@ -113,7 +114,7 @@ func TestReplicasTrainAsOneBatch(t *testing.T) {
 				t.Errorf("sampled %v, replica %d: weights differ from one process's by %g after %d steps", sampled, r, worst, steps)
 			}
 		}
-		if checksum(trs[0].Model.Params()) != checksum(trs[1].Model.Params()) {
+		if nn.Checksum(trs[0].Model.Params()) != nn.Checksum(trs[1].Model.Params()) {
 			t.Error("the replicas' weights are not identical")
 		}
 	}

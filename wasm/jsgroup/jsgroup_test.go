@@ -8,10 +8,8 @@
 package jsgroup
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -22,6 +20,7 @@ import (
 
 	"github.com/gocpc/cpc/core/cpc"
 	"github.com/gocpc/cpc/core/dist"
+	"github.com/gocpc/cpc/core/nn"
 	"github.com/gocpc/cpc/core/session"
 )
 
@@ -227,19 +226,6 @@ func sessionOf(batch int) (*session.Session, error) {
 	return se, se.NewModel(session.Settings{Window: 2400, Batch: batch, LR: 2e-4, Seed: 3})
 }
 
-func weightsSum(m *cpc.Model[float32]) uint64 {
-	h := fnv.New64a()
-	var b []byte
-	for _, p := range m.Params() {
-		b = b[:0]
-		for _, w := range p.W {
-			b = binary.LittleEndian.AppendUint32(b, math.Float32bits(w))
-		}
-		h.Write(b)
-	}
-	return h.Sum64()
-}
-
 const trainSteps = 20
 
 // trainPart trains 20 steps on the group, each replica on its share of
@@ -255,7 +241,7 @@ func trainPart(g dist.Group) error {
 		return err
 	}
 	m, _ := se.Model()
-	if err := dist.CheckSame(g, weightsSum(m)); err != nil {
+	if err := dist.CheckSame(g, nn.Checksum(m.Params())); err != nil {
 		return err
 	}
 	if g.Rank() != 0 {
@@ -302,7 +288,7 @@ func crashPart(g dist.Group) error {
 				os.Exit(3)
 			}
 			model, _ := se.Model()
-			at5 = weightsSum(model)
+			at5 = nn.Checksum(model.Params())
 		}
 		return true
 	})
@@ -310,8 +296,8 @@ func crashPart(g dist.Group) error {
 		return fmt.Errorf("training on after replica 2 exited: %v", err)
 	}
 	m, _ := se.Model()
-	if se.Steps() != 5 || weightsSum(m) != at5 {
-		return fmt.Errorf("after the failure: step %d, weights of step 5 %v", se.Steps(), weightsSum(m) == at5)
+	if se.Steps() != 5 || nn.Checksum(m.Params()) != at5 {
+		return fmt.Errorf("after the failure: step %d, weights of step 5 %v", se.Steps(), nn.Checksum(m.Params()) == at5)
 	}
 	if g.Rank() != 0 {
 		return nil
