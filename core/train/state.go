@@ -20,10 +20,10 @@ import (
 // step, the options and the random generators' states.
 const StateFile = "state.safetensors"
 
-// save writes the state, then the model; both carry the step, and loading
+// save writes the state, then the model, into dir; both carry the step, and loading
 // insists they agree, so a crash between the two renames is detected.
 // rngs are every replica's generator states, in rank order.
-func (t *Trainer) save(rngs [][]byte) error {
+func (t *Trainer) save(dir string, rngs [][]byte) error {
 	params := t.Model.Params()
 	tensors := AdamTensors(params, t.adam)
 	step := strconv.Itoa(t.Step)
@@ -35,10 +35,10 @@ func (t *Trainer) save(rngs [][]byte) error {
 	if len(rngs) > 1 {
 		meta["replicas"] = strconv.Itoa(len(rngs))
 	}
-	if err := safetensors.WriteFile(filepath.Join(t.out, StateFile), tensors, meta); err != nil {
+	if err := safetensors.WriteFile(filepath.Join(dir, StateFile), tensors, meta); err != nil {
 		return err
 	}
-	return t.Model.Save(filepath.Join(t.out, cpc.ModelFile), t.ModelMeta())
+	return t.Model.Save(filepath.Join(dir, cpc.ModelFile), t.ModelMeta())
 }
 
 // rngKey is the state's key of a generator of replica r: the name itself

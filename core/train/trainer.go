@@ -47,7 +47,6 @@ type Trainer struct {
 	ws              *cpc.Workspace[float32]
 	batch           []float32
 	pre             prefetch
-	out             string // the running plan's output directory; "" writes nothing
 	saved           string // where the newest good checkpoint is, for errors
 	timing          Timing
 	met             cpc.Metrics           // the last step's
@@ -183,10 +182,8 @@ type trainerTask struct{ *Trainer }
 
 func (t trainerTask) Steps() int { return t.Step }
 
-func (t trainerTask) Checkpoint(dir string, _ []cpc.Metrics) error {
-	t.out = dir
-	return t.checkpoint()
-}
+// Checkpoint: the Trainer's history is Loop's (Run passes it).
+func (t trainerTask) Checkpoint(dir string, _ []cpc.Metrics) error { return t.checkpoint(dir) }
 
 // Interrupted: a single process stops when ctx is done; replicas when any
 // of them voted to stop in the last gradient sum, so that all stop at the
@@ -245,22 +242,22 @@ func (t *Trainer) update(start time.Time) (cpc.Metrics, error) {
 	return *met, nil
 }
 
-// checkpoint saves the state and redraws the plots, if the plan has an
-// output directory. Every replica calls it: it gathers their generators'
-// states.
-func (t *Trainer) checkpoint() error {
+// checkpoint saves the state into dir and redraws the plots there ("":
+// nothing is written). Every replica calls it: it gathers their
+// generators' states.
+func (t *Trainer) checkpoint(dir string) error {
 	rngs, err := t.generatorStates()
-	if err != nil || t.out == "" {
+	if err != nil || dir == "" {
 		return err
 	}
-	if err := t.save(rngs); err != nil {
+	if err := t.save(dir, rngs); err != nil {
 		return err
 	}
-	t.saved = fmt.Sprintf("the checkpoint of step %d in %s is kept", t.Step, t.out)
+	t.saved = fmt.Sprintf("the checkpoint of step %d in %s is kept", t.Step, dir)
 	if t.Plot == nil {
 		return nil
 	}
-	return t.Plot(t.History, t.out)
+	return t.Plot(t.History, dir)
 }
 
 func (t *Trainer) savedNote() string {
