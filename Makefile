@@ -204,7 +204,7 @@ bench-data: build
 	$(GO) run ./bench/data -hours 100 -steps 15 -config paper
 
 # Regenerates the bundled sample corpus (needs espeak-ng, libespeak-ng-dev, sox, flac).
-sample:
+sample: deps
 	$(GO) run -tags mksample ./scripts/mksample -out core/sample/corpus
 
 # The corpus generator end to end (cgo over libespeak-ng, Flite and
@@ -228,6 +228,6 @@ MINUTES  ?= 15
 SYNTH    ?= espeak,flite,festival
 SPEAKERS ?= 12
 .PHONY: corpus
-corpus:
+corpus: deps
 	@test -n "$(OUT)" || { echo "make corpus needs OUT=DIR (outside the repository)" >&2; exit 2; }
 	$(GO) run -tags mksample ./scripts/mksample -out "$(OUT)" -seed $(SEED) -minutes $(MINUTES) -synth $(SYNTH) -speakers $(SPEAKERS) $(CORPUS_FLAGS)

@@ -31,7 +31,7 @@ func runBench(args []string, stderr io.Writer) error {
 		return usageError{fmt.Errorf("want 'cpc bench train' or 'cpc bench images'")}
 	}
 	fl := newFlags("bench train", "[flags]", stderr)
-	preset := fl.String("config", "paper", "model preset: paper or small")
+	preset := fl.String("config", "paper", "model preset: "+strings.Join(cpc.Presets, ", "))
 	batches := fl.String("batch", "", "windows per batch, or a comma-separated list of sizes to time in turn (default: the preset's)")
 	windows := fl.String("window", "", "samples per window, or a list (default: the preset's)")
 	rounds := addRoundFlags(fl, 5, "torch_step.py")

@@ -21,7 +21,7 @@ const probeSpecs = `SPEC is one of
   PATH[:c|:z]          a checkpoint (a model.safetensors file or a training directory);
                        c: the GRU context c_t (default), z: the encoder output z_t
   mfcc                 13 MFCCs + deltas + delta-deltas (39 dims)
-  random:CONFIG[:c|:z] a freshly initialised model of preset CONFIG (paper or small),
+  random:CONFIG[:c|:z] a freshly initialised model of preset CONFIG (see cpc train --config),
                        the one 'cpc train --config CONFIG --seed S' starts from (S: --seed)
 Several --features (or one comma-separated list) give one row each.`
 
