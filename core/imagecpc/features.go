@@ -153,14 +153,31 @@ func ProbeAccuracy(train []float32, trainY []byte, test []float32, testY []byte,
 // names, shapes and layouts, the architecture as JSON under "config" and
 // meta beside it.
 func (m *Model[T]) Save(path string, meta map[string]string) error {
+	tensors, md, err := m.checkpoint(meta)
+	if err != nil {
+		return err
+	}
+	return safetensors.WriteFile(path, tensors, md)
+}
+
+// Encode returns the checkpoint Save writes, as bytes.
+func (m *Model[T]) Encode(meta map[string]string) ([]byte, error) {
+	tensors, md, err := m.checkpoint(meta)
+	if err != nil {
+		return nil, err
+	}
+	return safetensors.Encode(tensors, md)
+}
+
+func (m *Model[T]) checkpoint(meta map[string]string) (map[string]safetensors.Tensor, map[string]string, error) {
 	fm, ok := any(m).(*Model[float32])
 	if !ok {
-		return fmt.Errorf("imagecpc: only float32 models are saved")
+		return nil, nil, fmt.Errorf("imagecpc: only float32 models are saved")
 	}
 	arch, _ := json.Marshal(m.Arch) // plain fields always marshal
 	md := map[string]string{"config": string(arch), "format": "cpc-images"}
 	maps.Copy(md, meta)
-	return safetensors.WriteFile(path, cpc.Tensors(fm.Params(), "", weights), md)
+	return cpc.Tensors(fm.Params(), "", weights), md, nil
 }
 
 // Load reads a checkpoint Save wrote.
@@ -169,19 +186,33 @@ func Load(path string) (*Model[float32], map[string]string, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	return fromCheckpoint(path, tensors, meta)
+}
+
+// Decode reads a checkpoint Encode made; name says where it came from in
+// errors.
+func Decode(b []byte, name string) (*Model[float32], map[string]string, error) {
+	tensors, meta, err := safetensors.Decode(b)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return fromCheckpoint(name, tensors, meta)
+}
+
+func fromCheckpoint(name string, tensors map[string]safetensors.Tensor, meta map[string]string) (*Model[float32], map[string]string, error) {
 	var a Arch
 	if meta["format"] != "cpc-images" || json.Unmarshal([]byte(meta["config"]), &a) != nil {
-		return nil, nil, fmt.Errorf("%s: not an image CPC checkpoint (format %q)", path, meta["format"])
+		return nil, nil, fmt.Errorf("%s: not an image CPC checkpoint (format %q)", name, meta["format"])
 	}
 	m, err := New[float32](a, nil)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", path, err)
+		return nil, nil, fmt.Errorf("%s: %w", name, err)
 	}
 	if err := cpc.SetTensors(m.Params(), "", tensors, weights); err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", path, err)
+		return nil, nil, fmt.Errorf("%s: %w", name, err)
 	}
 	if err := cpc.CheckNoExtra(m.Params(), tensors, ""); err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", path, err)
+		return nil, nil, fmt.Errorf("%s: %w", name, err)
 	}
 	return m, meta, nil
 }

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/gocpc/cpc/core/images"
@@ -63,17 +64,30 @@ func TestSaveLoad(t *testing.T) {
 	if err := m.Save(path, map[string]string{"step": "3"}); err != nil {
 		t.Fatal(err)
 	}
-	l, meta, err := Load(path)
+	b, err := m.Encode(map[string]string{"step": "3"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if meta["step"] != "3" || !slices.Equal(l.Arch.Strides, a.Strides) || l.Arch.Grid() != 7 {
-		t.Fatalf("metadata %v, arch %+v", meta, l.Arch)
+	loaded := map[string]func() (*Model[float32], map[string]string, error){
+		"Load":   func() (*Model[float32], map[string]string, error) { return Load(path) },
+		"Decode": func() (*Model[float32], map[string]string, error) { return Decode(b, "bytes") },
 	}
-	for i, p := range m.Params() {
-		if !slices.Equal(p.W, l.Params()[i].W) {
-			t.Fatalf("%s differs after the round trip", p.Name)
+	for how, load := range loaded {
+		l, meta, err := load()
+		if err != nil {
+			t.Fatal(how, err)
 		}
+		if meta["step"] != "3" || !slices.Equal(l.Arch.Strides, a.Strides) || l.Arch.Grid() != 7 {
+			t.Fatalf("%s: metadata %v, arch %+v", how, meta, l.Arch)
+		}
+		for i, p := range m.Params() {
+			if !slices.Equal(p.W, l.Params()[i].W) {
+				t.Fatalf("%s: %s differs after the round trip", how, p.Name)
+			}
+		}
+	}
+	if _, _, err := Decode(b[:len(b)/2], "half.safetensors"); err == nil || !strings.Contains(err.Error(), "half.safetensors") {
+		t.Fatalf("a truncated checkpoint: %v", err)
 	}
 }
 
