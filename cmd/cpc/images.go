@@ -6,12 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"runtime"
-	"slices"
 	"syscall"
 
 	"github.com/gocpc/cpc/core/cpc"
@@ -163,44 +161,17 @@ func probeImages(stderr io.Writer, m *imagecpc.Model[float32], set *images.Set, 
 		ntest = test.N
 	}
 	fmt.Fprintf(stderr, "probe: linear, fitted on %d train images (L2 from %v by 4-fold cross-validation), scored on %d test images\n\n", ntrain, p.l2, ntest)
-	random, _ := imagecpc.New[float32](m.Arch, rand.New(rand.NewPCG(seed, 0))) // the run's start
-	type row struct {
-		name      string
-		dim       int
-		train, te func() ([]float32, error)
-	}
-	feats := func(m *imagecpc.Model[float32], s *images.Set, n, regions int) func() ([]float32, error) {
-		return func() ([]float32, error) { return m.SetFeatures(s, n, 64, regions) }
-	}
-	pixels := func(s *images.Set, n int) func() ([]float32, error) {
-		return func() ([]float32, error) { return imagecpc.Pixels(s, n), nil }
-	}
-	var rows []row
-	for _, r := range slices.Compact([]int{1, p.regions}) {
-		pooled := "mean-pooled over the grid"
-		if r > 1 {
-			pooled = fmt.Sprintf("pooled over %d×%d regions", r, r)
-		}
-		rows = append(rows,
-			row{"CPC (z and c, " + pooled + ")", m.Arch.PooledDim(r), feats(m, set, ntrain, r), feats(m, test, ntest, r)},
-			row{"random init (same architecture, " + pooled + ")", m.Arch.PooledDim(r), feats(random, set, ntrain, r), feats(random, test, ntest, r)})
-	}
-	rows = append(rows, row{"raw pixels", set.H * set.W, pixels(set, ntrain), pixels(test, ntest)})
 	fmt.Fprintln(stderr, "| features | dims | L2 | test accuracy |\n|---|---|---|---|")
-	for _, r := range rows {
-		tr, err := r.train()
+	sets, err := imagecpc.ProbeSets(m, seed, set, test, ntrain, ntest, []int{1, p.regions})
+	if err != nil {
+		return err
+	}
+	for _, s := range sets {
+		r, err := s.Fit(p.l2)
 		if err != nil {
 			return err
 		}
-		te, err := r.te()
-		if err != nil {
-			return err
-		}
-		acc, l2, err := imagecpc.ProbeAccuracy(tr, set.Labels[:ntrain], te, test.Labels[:ntest], r.dim, 10, p.l2)
-		if err != nil {
-			return fmt.Errorf("probe of %s: %w", r.name, err)
-		}
-		fmt.Fprintf(stderr, "| %s | %d | %g | %.1f%% |\n", r.name, r.dim, l2, 100*acc)
+		fmt.Fprintf(stderr, "| %s | %d | %g | %.1f%% |\n", r.Features, r.Dim, r.L2, 100*r.Accuracy)
 	}
 	return nil
 }

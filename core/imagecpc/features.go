@@ -71,9 +71,7 @@ func (w *Workspace[T]) Features(imgs [][]byte, out []float32, regions int) error
 // if n ≤ 0 or beyond s.N), [n, PooledDim(regions)], computed batch images
 // at a time.
 func (m *Model[T]) SetFeatures(s *images.Set, n, batch, regions int) ([]float32, error) {
-	if n <= 0 || n > s.N {
-		n = s.N
-	}
+	n = limit(n, s.N)
 	if s.H != m.Arch.Image || s.W != m.Arch.Image {
 		return nil, fmt.Errorf("imagecpc: images of %d×%d, the model takes %d×%d", s.H, s.W, m.Arch.Image, m.Arch.Image)
 	}
@@ -99,9 +97,7 @@ func (m *Model[T]) SetFeatures(s *images.Set, n, batch, regions int) ([]float32,
 // Pixels returns the first n images of s as rows of pixels scaled to
 // [0, 1]: the probe's raw-pixel baseline.
 func Pixels(s *images.Set, n int) []float32 {
-	if n <= 0 || n > s.N {
-		n = s.N
-	}
+	n = limit(n, s.N)
 	out := make([]float32, n*s.H*s.W)
 	for i, v := range s.Pix[:len(out)] {
 		out[i] = float32(v) / 255

@@ -92,3 +92,23 @@ func ReadIDXFile(path string) (*IDX, error) {
 	defer f.Close()
 	return ReadIDX(f, path)
 }
+
+// WriteIDX writes x as an IDX array of unsigned bytes, as ReadIDX reads it.
+func WriteIDX(w io.Writer, x *IDX) error {
+	size := 1
+	for _, d := range x.Dims {
+		size *= d
+	}
+	if len(x.Dims) < 1 || len(x.Dims) > 4 || size != len(x.Data) || size == 0 {
+		return fmt.Errorf("images: IDX dimensions %v for %d bytes", x.Dims, len(x.Data))
+	}
+	head := []byte{0, 0, 0x08, byte(len(x.Dims))}
+	for _, d := range x.Dims {
+		head = binary.BigEndian.AppendUint32(head, uint32(d))
+	}
+	if _, err := w.Write(head); err != nil {
+		return err
+	}
+	_, err := w.Write(x.Data)
+	return err
+}

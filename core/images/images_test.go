@@ -40,6 +40,13 @@ func TestReadIDX(t *testing.T) {
 			t.Fatalf("%s: got %v %v", name, x.Dims, x.Data)
 		}
 	}
+	var out bytes.Buffer
+	if err := WriteIDX(&out, &IDX{Dims: []int{2, 3}, Data: data}); err != nil || !bytes.Equal(out.Bytes(), file) {
+		t.Fatalf("WriteIDX: % x, %v; want % x", out.Bytes(), err, file)
+	}
+	if err := WriteIDX(&out, &IDX{Dims: []int{4}, Data: data}); err == nil {
+		t.Fatal("WriteIDX of 6 bytes as [4]: no error")
+	}
 }
 
 // TestReadIDXMalformed feeds truncated and hostile files: each must fail

@@ -109,11 +109,17 @@ func Load(dir, split string) (*Set, error) {
 	if err != nil {
 		return nil, err
 	}
+	return Pair(img, lab, prefix)
+}
+
+// Pair makes a set of an IDX array of images [n, height, width] and one of
+// their labels [n]; name is what errors call the set.
+func Pair(img, lab *IDX, name string) (*Set, error) {
 	if len(img.Dims) != 3 {
-		return nil, fmt.Errorf("images: %s images have dimensions %v, want [n, height, width]", prefix, img.Dims)
+		return nil, fmt.Errorf("images: %s images have dimensions %v, want [n, height, width]", name, img.Dims)
 	}
 	if len(lab.Dims) != 1 || lab.Dims[0] != img.Dims[0] {
-		return nil, fmt.Errorf("images: %s labels have dimensions %v, want [%d] (one per image)", prefix, lab.Dims, img.Dims[0])
+		return nil, fmt.Errorf("images: %s labels have dimensions %v, want [%d] (one per image)", name, lab.Dims, img.Dims[0])
 	}
 	return &Set{N: img.Dims[0], H: img.Dims[1], W: img.Dims[2], Pix: img.Data, Labels: lab.Data}, nil
 }

@@ -33,7 +33,7 @@ type Session struct {
 	trainer  *train.Trainer // nil until a training call builds it
 	base     int            // steps the model had before this trainer
 	last     *cpc.Metrics
-	rate     float64 // smoothed steps per second
+	rate     speed
 	training bool
 	group    dist.Group // the replicas training together; nil: alone
 }
@@ -180,12 +180,8 @@ func (se *Session) Train(n int, after func(cpc.Metrics) bool) (*cpc.Metrics, err
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	err := t.Run(ctx, train.Plan{Steps: t.Step + n, LogEvery: n}, func(m cpc.Metrics) error {
-		if se.rate == 0 {
-			se.rate = 1 / m.Seconds
-		}
-		se.rate += 0.3 * (1/m.Seconds - se.rate) // smooth over a few steps
 		m = m.Clone()
-		m.Step, m.StepsPerSec = se.base+m.Step, se.rate
+		m.Step, m.StepsPerSec = se.base+m.Step, se.rate.add(m.Seconds)
 		se.last = &m
 		if !after(m) {
 			cancel()
@@ -327,4 +323,17 @@ func (se *Session) Export() ([]byte, error) {
 		return nil, ErrNoModel
 	}
 	return se.model.Encode(map[string]string{"step": strconv.Itoa(se.Steps()), train.MetaKey: se.opts.JSON()})
+}
+
+// speed is a smoothed steps-per-second figure.
+type speed float64
+
+// add takes a step of seconds into the figure, smoothed over a few steps,
+// and returns it.
+func (r *speed) add(seconds float64) float64 {
+	if *r == 0 {
+		*r = speed(1 / seconds)
+	}
+	*r += 0.3 * (speed(1/seconds) - *r)
+	return float64(*r)
 }
