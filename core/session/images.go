@@ -283,3 +283,25 @@ func (im *Images) Probe(ntrain, ntest int, l2 []float64) ([]imagecpc.ProbeRow, e
 	}
 	return append([]imagecpc.ProbeRow{r}, im.baselines.rows...), nil
 }
+
+// Options returns the model's training options (zero before a model).
+func (im *Images) Options() imagecpc.Options {
+	if im.trainer == nil {
+		return imagecpc.Options{}
+	}
+	return im.trainer.Opts
+}
+
+// Pixels returns images from..from+n−1 of a split, row after row, and
+// their labels: for the page to draw.
+func (im *Images) Pixels(split string, from, n int) ([]byte, []byte, error) {
+	s, err := im.split(split)
+	if err != nil {
+		return nil, nil, err
+	}
+	if from < 0 || n < 0 || from+n > s.N {
+		return nil, nil, fmt.Errorf("images %d to %d of %s: it has %d", from, from+n-1, split, s.N)
+	}
+	size := s.H * s.W
+	return s.Pix[from*size : (from+n)*size], s.Labels[from : from+n], nil
+}

@@ -124,27 +124,56 @@ func goInt(v js.Value, what string) (int, error) {
 	return int(f), err
 }
 
+// fields reads the fields of an optional settings object: undefined or
+// null has none, and the first field that cannot be read is the error.
+type fields struct {
+	v    js.Value
+	what string
+	err  error
+}
+
+func newFields(v js.Value, what string) *fields {
+	f := &fields{v: v, what: what}
+	switch {
+	case v.IsUndefined() || v.IsNull():
+		f.v = js.ValueOf(map[string]any{})
+	case v.Type() != js.TypeObject:
+		f.err = fmt.Errorf("%s: want an object, got %s", what, v.Type())
+	}
+	return f
+}
+
+func (f *fields) num(name string, integral bool) float64 {
+	if f.err != nil {
+		return 0
+	}
+	x, err := goNumber(f.v.Get(name), f.what+"."+name, integral)
+	f.err = err
+	return x
+}
+
+func (f *fields) str(name string) string {
+	if f.err != nil || f.v.Get(name).IsUndefined() {
+		return ""
+	}
+	s, err := goString(f.v.Get(name), f.what+"."+name)
+	f.err = err
+	return s
+}
+
 // goSettings reads {config, window, batch, lr, seed}, every field optional.
 func goSettings(v js.Value, what string) (session.Settings, error) {
-	var s session.Settings
-	if v.IsUndefined() || v.IsNull() {
-		return s, nil
-	}
-	if v.Type() != js.TypeObject {
-		return s, fmt.Errorf("%s: want an object, got %s", what, v.Type())
-	}
-	var first error
-	num := func(name string, integral bool) float64 {
-		f, err := goNumber(v.Get(name), what+"."+name, integral)
-		first = cmp.Or(first, err)
-		return f
-	}
-	if c := v.Get("config"); !c.IsUndefined() {
-		s.Config, first = goString(c, what+".config")
-	}
-	s.Window, s.Batch = int(num("window", true)), int(num("batch", true))
-	s.LR, s.Seed = num("lr", false), uint64(num("seed", true))
-	return s, first
+	f := newFields(v, what)
+	s := session.Settings{Config: f.str("config"), Window: int(f.num("window", true)), Batch: int(f.num("batch", true)),
+		LR: f.num("lr", false), Seed: uint64(f.num("seed", true))}
+	return s, f.err
+}
+
+// goImageSettings reads {batch, lr, seed}, every field optional.
+func goImageSettings(v js.Value, what string) (session.ImageSettings, error) {
+	f := newFields(v, what)
+	s := session.ImageSettings{Batch: int(f.num("batch", true)), LR: f.num("lr", false), Seed: uint64(f.num("seed", true))}
+	return s, f.err
 }
 
 func jsFloats(x []float32) js.Value {

@@ -20,6 +20,19 @@
 //	join(group)                     train as one replica of group, a group object of www/group.js
 //	leave()                         train alone again
 //
+// and the Images mode's (CPC on digits, core/session's Images), on a model
+// of their own:
+//
+//	imagesLoad(trainImages, trainLabels, testImages, testLabels)  IDX files' bytes → {train, test} counts
+//	imagesPixels(split, from, n)    {pixels, labels}: images from..from+n−1 of "train" or "test", as Uint8Arrays
+//	imagesNewModel(settings)        a fresh model of the mnist preset: {batch, lr, seed}
+//	imagesLoadModel(bytes, settings) a checkpoint of cpc train-images or imagesExport, to continue training
+//	imagesTrain(n, onStep)          as train
+//	imagesFeatures(split, n)        Float32Array [n, D + H]: the first n images' z and c, mean-pooled over the grid
+//	imagesProjection(n)             {xy, labels}: the first n test images' features on two principal components
+//	imagesProbe(trainImages, testImages) [{features, dim, l2, accuracy}]: the linear probe, beside random init and pixels
+//	imagesExport()                  model.safetensors (as cpc train-images writes it) as a Uint8Array
+//
 // Training yields to the event loop between steps, so the worker's messages
 // (a pause, a new speaker tag) get through while it runs. Several workers
 // train as one by each joining a group (data-parallel replicas: see
@@ -30,6 +43,7 @@ package main
 
 import (
 	"fmt"
+	"maps"
 	"syscall/js"
 
 	"github.com/gocpc/cpc/asm"
@@ -45,14 +59,14 @@ import (
 const maxDecode = 10 * 60 * audio.SampleRate
 
 func main() {
-	js.Global().Set("cpc", api(&session.Session{}))
+	js.Global().Set("cpc", api(&session.Session{}, &session.Images{}))
 	select {} // the functions run on calls from JavaScript
 }
 
 // method is one API function: arguments in, a value for JavaScript out.
 type method func(args []js.Value) (any, error)
 
-func api(se *session.Session) js.Value {
+func api(se *session.Session, im *session.Images) js.Value {
 	methods := map[string]method{
 		"kernel": func([]js.Value) (any, error) { return asm.Path(), nil },
 		"decode": func(a []js.Value) (any, error) {
@@ -170,6 +184,7 @@ func api(se *session.Session) js.Value {
 			return jsBytes(b), nil
 		},
 	}
+	maps.Copy(methods, imageMethods(im))
 	obj := js.Global().Get("Object").New()
 	for name, m := range methods {
 		obj.Set(name, promise(m))

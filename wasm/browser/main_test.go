@@ -60,7 +60,7 @@ func tone(n int, freq float64) []float32 {
 }
 
 func TestAPI(t *testing.T) {
-	obj := api(&session.Session{})
+	obj := api(&session.Session{}, &session.Images{})
 	if k := must(t, obj, "kernel").String(); k != asm.Path() || k == "" {
 		t.Errorf("kernel %q, the path in use is %q", k, asm.Path())
 	}
@@ -128,7 +128,7 @@ func TestAPI(t *testing.T) {
 }
 
 func TestAPIArguments(t *testing.T) {
-	obj := api(&session.Session{})
+	obj := api(&session.Session{}, &session.Images{})
 	for _, c := range []struct {
 		name string
 		args []any
