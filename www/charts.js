@@ -113,10 +113,11 @@ export function speakerColour(i) {
   return i < PALETTE.length ? PALETTE[i] : `hsl(${(i * 137.508) % 360}deg 65% 45%)`;
 }
 
-// drawScatter plots points {x, y, speaker} with colours by speaker.
-export function drawScatter(canvas, points, colourOf) {
+// drawScatter plots points {x, y, speaker} with colours by speaker (or
+// any other group); empty is the note shown without points.
+export function drawScatter(canvas, points, colourOf, empty = 'Load audio and train: utterances appear here.') {
   const {ctx, w, h} = surface(canvas);
-  if (!points || points.length === 0) return emptyNote(ctx, w, h, 'Load audio and train: utterances appear here.');
+  if (!points || points.length === 0) return emptyNote(ctx, w, h, empty);
   const xs = points.map(p => p.x), ys = points.map(p => p.y);
   const span = (a) => [Math.min(...a), Math.max(...a)];
   const [x0, x1] = span(xs), [y0, y1] = span(ys);
@@ -138,4 +139,29 @@ export function drawScatter(canvas, points, colourOf) {
     ctx.strokeStyle = '#fff';
     ctx.stroke();
   }
+}
+
+// drawDigits draws grey images of side × side pixels (one byte each, 0
+// white to 255 ink) in a row that wraps, each with its label beneath.
+export function drawDigits(canvas, pixels, labels, side) {
+  const {ctx, w, h} = surface(canvas);
+  if (!pixels || !labels?.length) return emptyNote(ctx, w, h, 'The digits appear here once loaded.');
+  const cell = 40, per = Math.max(1, Math.floor(w / cell));
+  const tile = ctx.createImageData(side, side);
+  const scratch = Object.assign(document.createElement('canvas'), {width: side, height: side});
+  const sctx = scratch.getContext('2d');
+  ctx.imageSmoothingEnabled = false;
+  ctx.textAlign = 'center';
+  ctx.fillStyle = MUTED;
+  labels.forEach((label, i) => {
+    const x = (i % per) * cell, y = Math.floor(i / per) * (cell + 12);
+    if (y + cell > h) return;
+    for (let p = 0; p < side * side; p++) {
+      const v = 255 - pixels[i * side * side + p];
+      tile.data.set([v, v, v, 255], 4 * p);
+    }
+    sctx.putImageData(tile, 0, 0);
+    ctx.drawImage(scratch, x + 4, y + 2, cell - 8, cell - 8);
+    ctx.fillText(label, x + cell / 2, y + cell + 6);
+  });
 }

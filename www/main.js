@@ -4,6 +4,7 @@ import {drawTraining, drawPerK, drawScatter, speakerColour} from './charts.js';
 import {browserDecode, Recorder, RATE} from './audio.js';
 import {request, listen} from './engine.js';
 import {renderList} from './list.js';
+import {initImages, onImageEvent, onImageRestart} from './images.js';
 
 const $ = id => document.getElementById(id);
 
@@ -45,7 +46,11 @@ function onEvent(e) {
       showError(e.message, 'note');
       Object.assign(page, {model: e.model, step: e.model?.step ?? 0, remaining: 0, state: 'idle'});
       if (!e.model) Object.assign(page, {history: [], metrics: null, points: []});
+      onImageRestart(e.imageModel);
       break;
+    case 'imageStep':
+    case 'imageProjection':
+      return onImageEvent(e);
   }
   render();
 }
@@ -392,6 +397,22 @@ const started = request('boot', {kernel: query.get('kernel'), transport: query.g
 });
 started.catch(e => showError(`The training engine could not start: ${e.message}`));
 
+const images = initImages(started, guard);
+
+// showMode shows the Speech or the Images mode, as the address's #images
+// or #speech asks; both share the engine and its thread.
+function showMode() {
+  const imagesShown = location.hash === '#images';
+  $('speech-mode').hidden = imagesShown;
+  $('images-mode').hidden = !imagesShown;
+  $(imagesShown ? 'mode-images' : 'mode-speech').setAttribute('aria-current', 'page');
+  $(imagesShown ? 'mode-speech' : 'mode-images').removeAttribute('aria-current');
+  render(true);
+  images.render();
+}
+window.onhashchange = showMode;
+showMode();
+
 window.cpcDemo = {
   ready: () => started,
   status,
@@ -411,6 +432,9 @@ window.cpcDemo = {
   // For tests: worker n (2 or more: 1 is the engine) stops as if its
   // program had a fatal error.
   debug: {stopWorker: n => request('stopWorker', {rank: n - 1})},
+  // The Images mode: load, train(n), pause, status, history, probe,
+  // exportCheckpoint, importCheckpoint, features(split, n).
+  images: images.api,
 };
 
 listen(onEvent, showError);
@@ -430,5 +454,5 @@ $('import-file').onchange = guard(async e => {
   if (f) await importCheckpoint(new Uint8Array(await f.arrayBuffer()));
 });
 $('window').oninput = () => render(true);
-window.onresize = () => render();
+window.onresize = () => { render(); images.render(); };
 render();

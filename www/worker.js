@@ -11,7 +11,7 @@
 // each trains on its share of every batch. The replicas exchange data
 // over a SharedArrayBuffer where the page is cross-origin isolated, else
 // by messages through this thread.
-importScripts('build/wasm_exec.js', 'group.js');
+importScripts('build/wasm_exec.js', 'group.js', 'images-worker.js');
 
 const MAX_PLOT = 24;        // utterances in the embedding plot
 const PLOT_SAMPLES = 8000;  // of each, the middle half second
@@ -132,11 +132,12 @@ async function restart(why) {
     } else {
       model = applied = null;
     }
+    message += await restoreImages();
     if (/out of memory/.test(why)) message += '. Try a smaller batch or window, or the small model.';
   } catch (e) {
     message = `The training engine stopped (${why}) and could not restart: ${e.message}`;
   }
-  post({event: 'restarted', message, model: model?.info ?? null});
+  post({event: 'restarted', message, model: model?.info ?? null, imageModel: imageModel?.info ?? null});
 }
 
 // --- the other workers ---------------------------------------------------------
@@ -419,6 +420,8 @@ const commands = {
     return engine('embed', await engine('decode', bytes, name));
   },
 };
+
+Object.assign(commands, imageCommands);
 
 onmessage = async ({data: {id, cmd, args}}) => {
   try {

@@ -152,51 +152,12 @@ func TestBrowser(t *testing.T) {
 	}
 	held := holdSample(h)
 	srv := httptest.NewServer(held)
-	defer srv.Close()
-	defer held.release() // before Close, which waits for the held requests
+	t.Cleanup(srv.Close)
+	t.Cleanup(held.release) // before Close, which waits for the held requests; after Chromium's end (openPage)
 	checkpoint := pretrained(t, dir)
 	t.Logf("wasm build and native pretraining: %v", time.Since(start).Round(time.Second))
 
-	alloc, cancel := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(exe), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
-		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(filepath.Join(dir, "profile")), chromedp.WindowSize(1400, 1000))
-	defer cancel()
-	ctx, cancel := chromedp.NewContext(alloc)
-	defer cancel()
-	ctx, cancel = context.WithTimeout(ctx, 8*time.Minute)
-	defer cancel()
-	p := page{t, ctx}
-
-	var mu sync.Mutex
-	var console []string
-	messages := chromedp.Console(ctx)
-	go func() {
-		for m, err := range messages {
-			if err != nil {
-				return
-			}
-			if m.Type == chromedp.ConsoleError || m.IsException() {
-				mu.Lock()
-				console = append(console, m.String())
-				mu.Unlock()
-			}
-		}
-	}()
-	defer func() {
-		mu.Lock()
-		defer mu.Unlock()
-		if len(console) > 0 {
-			t.Errorf("console errors:\n%s", strings.Join(console, "\n"))
-		}
-		if shot := os.Getenv("CPC_SCREENSHOT"); shot != "" {
-			if png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)); err == nil {
-				os.WriteFile(shot, png, 0o644)
-			}
-		}
-	}()
-
+	p := openPage(t, exe, dir)
 	p.do(chromedp.Navigate(srv.URL))
 	eval[any](p, `cpcDemo.ready()`)
 	// The module of one f32x4.relaxed_madd that www/worker.js validates.
@@ -297,6 +258,53 @@ func TestBrowser(t *testing.T) {
 	}
 }
 
+// openPage starts headless Chromium, with its profile in dir, for the
+// rest of the test: the console's errors fail the test, and with
+// CPC_SCREENSHOT=FILE a screenshot of the page is written there at the
+// end.
+func openPage(t *testing.T, exe, dir string) page {
+	t.Helper()
+	alloc, cancel := chromedp.NewExecAllocator(context.Background(),
+		chromedp.ExecPath(exe), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
+		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(filepath.Join(dir, "profile")), chromedp.WindowSize(1400, 1000))
+	t.Cleanup(cancel)
+	ctx, cancel := chromedp.NewContext(alloc)
+	t.Cleanup(cancel)
+	ctx, cancel = context.WithTimeout(ctx, 8*time.Minute)
+	t.Cleanup(cancel)
+
+	var mu sync.Mutex
+	var console []string
+	messages := chromedp.Console(ctx)
+	go func() {
+		for m, err := range messages {
+			if err != nil {
+				return
+			}
+			if m.Type == chromedp.ConsoleError || m.IsException() {
+				mu.Lock()
+				console = append(console, m.String())
+				mu.Unlock()
+			}
+		}
+	}()
+	t.Cleanup(func() {
+		mu.Lock()
+		defer mu.Unlock()
+		if len(console) > 0 {
+			t.Errorf("console errors:\n%s", strings.Join(console, "\n"))
+		}
+		if shot := os.Getenv("CPC_SCREENSHOT"); shot != "" {
+			if png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)); err == nil {
+				os.WriteFile(shot, png, 0o644)
+			}
+		}
+	})
+	return page{t, ctx}
+}
+
 // importCheckpoint imports the checkpoint file as a person does, and waits
 // for the page to show it.
 func importCheckpoint(p page, file string) {
@@ -349,7 +357,13 @@ func pauseAndWorkerStops(p page) {
 // exportCheckpoint returns the page's exported model.safetensors.
 func exportCheckpoint(p page) []byte {
 	p.t.Helper()
-	b64 := eval[string](p, `cpcDemo.exportCheckpoint().then(b => {
+	return exportBytes(p, `cpcDemo.exportCheckpoint()`)
+}
+
+// exportBytes returns the bytes of the Uint8Array that script resolves to.
+func exportBytes(p page, script string) []byte {
+	p.t.Helper()
+	b64 := eval[string](p, script+`.then(b => {
 		let s = '';
 		for (let i = 0; i < b.length; i += 0x8000) s += String.fromCharCode(...b.subarray(i, i + 0x8000));
 		return btoa(s); })`)
