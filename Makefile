@@ -114,6 +114,13 @@ bench-train: build
 	$(BIN) bench train --config paper --batch 2,4,8 --torch=false
 	$(BIN) bench train --config paper --window 10240,20480,40960 --torch=false
 
+# The image model's training step beside PyTorch on one and two threads
+# (BENCHMARKS.md, "Image step"), OpenBLAS installed first as above.
+.PHONY: bench-images
+bench-images: build
+	scripts/deps.sh bench
+	$(BIN) bench images --batch 16,64 --threads 1,2 --steps 9 --warmup 2
+
 bench-kernels:
 	scripts/deps.sh bench
 	$(GO) run ./bench/kernels
