@@ -128,10 +128,13 @@ func addImageProbeFlags(fl interface {
 	train := fl.Int("probe-train", 10000, "train images the linear probe is fitted on")
 	test := fl.Int("probe-test", 0, "test images it is scored on (0: all)")
 	regions := fl.Int("regions", 2, "besides the mean over the grid (the paper's), probe features averaged over each of N×N blocks of the grid, concatenated (1: only the mean)")
-	l2 := fl.String("l2", "auto", "L2 weight of the logistic regressions (on standardised features; positive), or auto: chosen for every feature set alike by 4-fold cross-validation on the train images")
+	l2 := fl.String("l2", "auto", "L2 weight of the logistic regressions (on standardised features; positive), or auto: chosen from 1e-1, 1e-2, …, 1e-7 for every feature set alike by 4-fold cross-validation on the train images")
 	return func() (imageProbe, error) {
 		p := imageProbe{train: *train, test: *test, regions: *regions}
 		v, grid, err := parseL2(*l2)
+		if grid != nil {
+			grid = imagecpc.L2Grid
+		}
 		switch {
 		case err != nil:
 			return p, usageError{err}
