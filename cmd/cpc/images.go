@@ -170,7 +170,7 @@ func probeImages(stderr io.Writer, m *imagecpc.Model[float32], set *images.Set, 
 		return err
 	}
 	for _, s := range sets {
-		r, err := s.Fit(p.l2)
+		r, _, err := s.Fit(p.l2)
 		if err != nil {
 			return err
 		}

@@ -119,34 +119,69 @@ var L2Grid = append(slices.Clone(probe.L2Grid), 1e-6, 1e-7)
 // cross-validation on the train rows) and returns its accuracy on the test
 // rows and the strength chosen. Labels are 0..classes−1.
 func ProbeAccuracy(train []float32, trainY []byte, test []float32, testY []byte, dim, classes int, l2 []float64) (acc, chosen float64, err error) {
-	std := probe.NewStandardizer(train, dim)
-	train, test = append([]float32(nil), train...), append([]float32(nil), test...)
-	std.Apply(train)
-	std.Apply(test)
-	y := make([]int32, len(trainY))
-	for i, l := range trainY {
-		y[i] = int32(l)
-	}
-	c, err := probe.FitCV(train, y, dim, classes, l2)
+	p, err := FitLinear(train, trainY, dim, classes, l2)
 	if err != nil {
 		return 0, 0, err
 	}
-	n := len(testY)
-	scores := make([]float32, n*classes)
-	c.Scores(test, n, scores)
-	correct := 0
-	for i, l := range testY {
-		row, best := scores[i*classes:][:classes], 0
-		for k, v := range row {
-			if v > row[best] {
-				best = k
+	return p.Accuracy(test, testY), p.L2(), nil
+}
+
+// LinearProbe is a fitted linear classifier with the standardisation of
+// the features it was fitted on.
+type LinearProbe struct {
+	std probe.Standardizer
+	c   *probe.Classifier
+}
+
+// FitLinear fits a linear probe on n rows of dim features with labels
+// 0..classes−1, its L2 weight chosen from l2 by 4-fold cross-validation.
+func FitLinear(x []float32, y []byte, dim, classes int, l2 []float64) (*LinearProbe, error) {
+	p := &LinearProbe{std: probe.NewStandardizer(x, dim)}
+	x = slices.Clone(x)
+	p.std.Apply(x)
+	labels := make([]int32, len(y))
+	for i, l := range y {
+		labels[i] = int32(l)
+	}
+	c, err := probe.FitCV(x, labels, dim, classes, l2)
+	if err != nil {
+		return nil, err
+	}
+	p.c = c
+	return p, nil
+}
+
+// L2 is the strength cross-validation chose.
+func (p *LinearProbe) L2() float64 { return p.c.Fit.L2 }
+
+// Classify returns the class the probe gives each row of x.
+func (p *LinearProbe) Classify(x []float32) []int {
+	x = slices.Clone(x)
+	p.std.Apply(x)
+	n, k := len(x)/p.c.Dim, p.c.Classes
+	scores := make([]float32, n*k)
+	p.c.Scores(x, n, scores)
+	out := make([]int, n)
+	for i := range out {
+		row := scores[i*k:][:k]
+		for c, v := range row {
+			if v > row[out[i]] {
+				out[i] = c
 			}
 		}
-		if best == int(l) {
+	}
+	return out
+}
+
+// Accuracy is the share of rows of x the probe classifies as y says.
+func (p *LinearProbe) Accuracy(x []float32, y []byte) float64 {
+	correct := 0
+	for i, c := range p.Classify(x) {
+		if c == int(y[i]) {
 			correct++
 		}
 	}
-	return float64(correct) / float64(n), c.Fit.L2, nil
+	return float64(correct) / float64(len(y))
 }
 
 // Save writes m (float32) as a safetensors checkpoint with PyTorch's

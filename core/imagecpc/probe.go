@@ -61,21 +61,21 @@ func ProbeSets(m *Model[float32], seed uint64, train, test *images.Set, ntrain, 
 
 // Fit fits the linear classifier on s's train features, its L2 chosen from
 // l2 by 4-fold cross-validation, and scores it on the test features.
-func (s ProbeSet) Fit(l2 []float64) (ProbeRow, error) {
+func (s ProbeSet) Fit(l2 []float64) (ProbeRow, *LinearProbe, error) {
 	tr, err := s.Train()
 	if err != nil {
-		return ProbeRow{}, err
+		return ProbeRow{}, nil, err
 	}
 	te, err := s.Test()
 	if err != nil {
-		return ProbeRow{}, err
+		return ProbeRow{}, nil, err
 	}
 	classes := int(max(slices.Max(s.TrainY), slices.Max(s.TestY))) + 1
-	acc, chosen, err := ProbeAccuracy(tr, s.TrainY, te, s.TestY, s.Dim, classes, l2)
+	p, err := FitLinear(tr, s.TrainY, s.Dim, classes, l2)
 	if err != nil {
-		return ProbeRow{}, fmt.Errorf("probe of %s: %w", s.Name, err)
+		return ProbeRow{}, nil, fmt.Errorf("probe of %s: %w", s.Name, err)
 	}
-	return ProbeRow{s.Name, s.Dim, chosen, acc}, nil
+	return ProbeRow{s.Name, s.Dim, p.L2(), p.Accuracy(te, s.TestY)}, p, nil
 }
 
 // limit is n, or all where n is 0 or more than all.

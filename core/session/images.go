@@ -25,9 +25,18 @@ type Images struct {
 	rate        speed
 	training    bool
 	baselines   struct {
-		key  string // the probe's arguments they were fitted with
-		rows []imagecpc.ProbeRow
+		key    string // the probe's arguments they were fitted with
+		rows   []imagecpc.ProbeRow
+		pixels *imagecpc.LinearProbe // the raw pixels' classifier
 	}
+	reader reader // the last probe's classifier of the model's features
+}
+
+// reader is a probe's classifier of the model's features, and the step
+// of the model they were fitted on.
+type reader struct {
+	probe *imagecpc.LinearProbe
+	step  int
 }
 
 // ImageSettings are the Images mode's training fields; zero batch or
@@ -139,7 +148,7 @@ func (im *Images) setTrainer(t *imagecpc.Trainer, step int) error {
 			return err
 		}
 	}
-	im.trainer, im.base, im.last = t, step, nil
+	im.trainer, im.base, im.last, im.reader = t, step, nil, reader{}
 	return nil
 }
 
@@ -269,18 +278,20 @@ func (im *Images) Probe(ntrain, ntest int, l2 []float64) ([]imagecpc.ProbeRow, e
 	if im.baselines.key != key {
 		im.baselines.key, im.baselines.rows = "", nil
 		for _, s := range sets[1:] {
-			r, err := s.Fit(l2)
+			r, p, err := s.Fit(l2)
 			if err != nil {
 				return nil, err
 			}
 			im.baselines.rows = append(im.baselines.rows, r)
+			im.baselines.pixels = p // the last set's
 		}
 		im.baselines.key = key
 	}
-	r, err := sets[0].Fit(l2)
+	r, p, err := sets[0].Fit(l2)
 	if err != nil {
 		return nil, err
 	}
+	im.reader = reader{p, im.Steps()}
 	return append([]imagecpc.ProbeRow{r}, im.baselines.rows...), nil
 }
 
@@ -304,4 +315,37 @@ func (im *Images) Pixels(split string, from, n int) ([]byte, []byte, error) {
 	}
 	size := s.H * s.W
 	return s.Pix[from*size : (from+n)*size], s.Labels[from : from+n], nil
+}
+
+// Reading is what the last probe's classifiers make of an image: the
+// digit read from the model's features and from the pixels, and the
+// image as the model saw it (28×28, framed as MNIST's digits are).
+type Reading struct {
+	Model, Pixels int
+	Framed        []byte
+}
+
+// Read frames a drawn digit, w×h pixels of ink (0 background, 255 ink),
+// as MNIST's are and reads it with the last probe's classifiers: the one
+// of the model's features (fitted on the model as it was then: a model
+// trained since needs a new probe) and the pixels'.
+func (im *Images) Read(pix []byte, w, h int) (Reading, error) {
+	switch {
+	case im.trainer == nil:
+		return Reading{}, ErrNoModel
+	case im.reader.probe == nil:
+		return Reading{}, errors.New("run the linear probe first: its classifiers read the digit")
+	case im.reader.step != im.Steps():
+		return Reading{}, fmt.Errorf("the model has trained since the probe (step %d, now %d): run the probe again", im.reader.step, im.Steps())
+	}
+	framed, err := images.Center(pix, w, h)
+	if err != nil {
+		return Reading{}, err
+	}
+	set := &images.Set{N: 1, H: 28, W: 28, Pix: framed, Labels: []byte{0}}
+	f, err := im.trainer.Model.SetFeatures(set, 1, 1, 1)
+	if err != nil {
+		return Reading{}, err
+	}
+	return Reading{im.reader.probe.Classify(f)[0], im.baselines.pixels.Classify(imagecpc.Pixels(set, 1))[0], framed}, nil
 }

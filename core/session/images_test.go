@@ -149,8 +149,12 @@ func TestImagesTrainProbeExport(t *testing.T) {
 			t.Fatalf("probe row %+v: a linear classifier reads most digits from any of these", r)
 		}
 	}
+	readDigits(t, im)
 	if _, err := im.Train(1, func(cpc.Metrics) bool { return true }); err != nil {
 		t.Fatal(err)
+	}
+	if _, err := im.Read(make([]byte, 4), 2, 2); err == nil || !strings.Contains(err.Error(), "trained since the probe") {
+		t.Fatalf("reading with a probe of an older model: %v", err)
 	}
 	again, err := im.Probe(200, 100, []float64{1e-2})
 	if err != nil || !slices.Equal(again[1:], rows[1:]) {
@@ -175,4 +179,64 @@ func mean(v []float64) float64 {
 		s += x
 	}
 	return s / float64(len(v))
+}
+
+// readDigits reads test digits drawn three times larger, off centre, on
+// a canvas of 100×90: the pixels' classifier must read most of them (the
+// model's, after a few steps, need not), and the framed digit must be the
+// test digit as MNIST framed it, give or take a pixel's shift (here it is
+// exactly that).
+func readDigits(t *testing.T, im *Images) {
+	t.Helper()
+	const w, h, meanDiff = 100, 90, 1
+	right := 0
+	for i := range 10 {
+		digit := im.test.Image(i)
+		canvas := make([]byte, w*h)
+		for y := range 84 {
+			for x := range 84 {
+				canvas[(y+3)*w+x+10] = digit[(y/3)*28+x/3]
+			}
+		}
+		r, err := im.Read(canvas, w, h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Model < 0 || r.Model > 9 || len(r.Framed) != 784 {
+			t.Fatalf("reading %+v", r)
+		}
+		if r.Pixels == int(im.test.Labels[i]) {
+			right++
+		}
+		if d := shiftedDiff(r.Framed, digit); d > meanDiff {
+			t.Errorf("test digit %d framed differs from MNIST's by %.1f a pixel on average (shifted by a pixel at most)", i, d)
+
+		}
+	}
+	if right < 6 {
+		t.Errorf("the pixels' classifier read %d of 10 drawn test digits", right)
+	}
+}
+
+// shiftedDiff is the mean absolute difference of two 28×28 images, the
+// first shifted by up to a pixel each way where that makes it least
+// (centres of mass rounded apart put a digit a pixel off).
+func shiftedDiff(a, b []byte) float64 {
+	best := 255.0
+	for dy := -1; dy <= 1; dy++ {
+		for dx := -1; dx <= 1; dx++ {
+			sum := 0
+			for y := range 28 {
+				for x := range 28 {
+					va := 0
+					if sy, sx := y+dy, x+dx; sy >= 0 && sy < 28 && sx >= 0 && sx < 28 {
+						va = int(a[sy*28+sx])
+					}
+					sum += max(va-int(b[y*28+x]), int(b[y*28+x])-va)
+				}
+			}
+			best = min(best, float64(sum)/784)
+		}
+	}
+	return best
 }
