@@ -98,6 +98,9 @@ const imageCommands = {
     if (digits.files) await projectDigits(info.step);
     return info;
   },
+  async imagesRead({pixels, width, height}) {
+    return engine('imagesRead', pixels, width, height);
+  },
   async imagesExport() {
     if (!imageModel) throw new Error('no model yet: train or import one first');
     return engine('imagesExport');

@@ -17,6 +17,7 @@ const img = {
   remaining: 0,
   probe: null,         // {rows, train, test} of the last probe
   probing: false,
+  reading: null,       // what the probe's classifiers made of the drawn digit: {model, pixels} or {error}
 };
 
 let guard = f => f;
@@ -155,7 +156,7 @@ function renderProbe() {
     ? `Fitted on ${p.train} train digits, scored on ${p.test} test digits, with the model of step ${p.step}. ` +
       'Each row\'s L2 weight is chosen by 4-fold cross-validation on the train digits; the baselines are fitted once.'
     : 'The paper\'s evaluation: a linear classifier reads the digit from the frozen features, beside the same ' +
-      'network untrained and the raw pixels. The first run also fits the two baselines (a minute or so).';
+      'network untrained and the raw pixels. The first run also fits the two baselines (a minute or two).';
 }
 
 function renderControls() {
@@ -197,6 +198,7 @@ function render() {
     frame = 0;
     renderControls();
     renderProbe();
+    renderReading();
     drawDigits($('digit-strip'), img.digits?.pixels, img.digits?.labels, 28);
     drawTraining($('image-chart'), img.history);
     drawPerK($('image-per-k'), img.metrics?.accuracyK);
@@ -204,9 +206,75 @@ function render() {
   });
 }
 
+// --- drawn digits --------------------------------------------------------------
+
+const PAD = 168; // the drawing pad's side, CSS pixels: six times a digit's
+
+// pad sets up the drawing pad: strokes in ink, read when each ends.
+function pad() {
+  const canvas = $('draw-pad');
+  canvas.width = canvas.height = PAD;
+  const ctx = canvas.getContext('2d');
+  Object.assign(ctx, {lineWidth: 15, lineCap: 'round', lineJoin: 'round', strokeStyle: '#000'});
+  let drawing = false;
+  const at = e => {
+    const r = canvas.getBoundingClientRect();
+    return [(e.clientX - r.left) * PAD / r.width, (e.clientY - r.top) * PAD / r.height];
+  };
+  canvas.onpointerdown = e => {
+    drawing = true;
+    canvas.setPointerCapture(e.pointerId);
+    ctx.beginPath();
+    ctx.moveTo(...at(e));
+    ctx.lineTo(...at(e));
+    ctx.stroke();
+  };
+  canvas.onpointermove = e => {
+    if (!drawing) return;
+    ctx.lineTo(...at(e));
+    ctx.stroke();
+  };
+  canvas.onpointerup = canvas.onpointercancel = () => {
+    if (!drawing) return;
+    drawing = false;
+    read();
+  };
+  $('draw-clear').onclick = () => {
+    ctx.clearRect(0, 0, PAD, PAD);
+    $('draw-framed').getContext('2d').clearRect(0, 0, 28, 28);
+    img.reading = null;
+    render();
+  };
+}
+
+// read sends the pad's ink to the probe's classifiers.
+const read = async () => {
+  const rgba = $('draw-pad').getContext('2d').getImageData(0, 0, PAD, PAD).data;
+  const ink = new Uint8Array(PAD * PAD);
+  for (let i = 0; i < ink.length; i++) ink[i] = rgba[4 * i + 3];
+  try {
+    const r = await request('imagesRead', {pixels: ink, width: PAD, height: PAD});
+    img.reading = {model: r.model, pixels: r.pixels};
+    const tile = new ImageData(28, 28);
+    r.framed.forEach((v, p) => tile.data.set([255 - v, 255 - v, 255 - v, 255], 4 * p));
+    $('draw-framed').getContext('2d').putImageData(tile, 0, 0);
+  } catch (e) {
+    img.reading = {error: e.message};
+  }
+  render();
+};
+
+function renderReading() {
+  const r = img.reading;
+  $('draw-reading').textContent = !r ? 'Draw a digit here: once the probe has run, its classifiers read it.'
+    : r.error ? r.error
+    : `Read from the model's features: ${r.model}. From the pixels: ${r.pixels}. Above: the drawing as the model sees it, framed as MNIST frames its digits.`;
+}
+
 // initImages wires the mode's controls once the page's engine has started.
 export function initImages(started, guardAction) {
   guard = guardAction;
+  pad();
   started.then(() => { img.ready = true; render(); }, () => {});
   $('load-digits').onclick = guard(load);
   $('image-start').onclick = guard(() => (img.state === 'training' ? request('pause') : train()));
@@ -231,6 +299,7 @@ export function initImages(started, guardAction) {
       exportCheckpoint: () => request('imagesExport'),
       importCheckpoint,
       features: async (split, n) => Array.from(await request('imagesFeatures', {split, n})),
+      reading: () => img.reading,
     },
   };
 }

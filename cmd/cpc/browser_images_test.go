@@ -93,7 +93,36 @@ func TestBrowserImages(t *testing.T) {
 		t.Errorf("the probe table shows %d rows", n)
 	}
 
+	drawOne(p)
 	compareImageFeatures(p, dir, filepath.Join(build, "mnist"))
+}
+
+// drawOne draws a vertical stroke on the drawing pad with the mouse, as a
+// person draws a 1: the raw pixels' classifier must read a 1, the model's
+// some digit.
+func drawOne(p page) {
+	p.t.Helper()
+	p.do(chromedp.ScrollIntoView("#draw-pad"))
+	type box struct{ X, Y, W float64 }
+	b := eval[box](p, `(() => { const r = document.getElementById('draw-pad').getBoundingClientRect();
+		return {x: r.left, y: r.top, w: r.width}; })()`)
+	x := b.X + b.W/2
+	actions := []chromedp.Action[chromedp.Void]{chromedp.MouseEvent(chromedp.MousePressed, x, b.Y+0.2*b.W, chromedp.ButtonLeft)}
+	for f := 0.25; f <= 0.8; f += 0.05 {
+		actions = append(actions, chromedp.MouseEvent(chromedp.MouseMoved, x, b.Y+f*b.W, chromedp.ButtonLeft))
+	}
+	p.do(append(actions, chromedp.MouseEvent(chromedp.MouseReleased, x, b.Y+0.8*b.W, chromedp.ButtonLeft))...)
+	type reading struct {
+		Model, Pixels int
+		Error         string
+	}
+	r := eval[reading](p, `new Promise(ok => { const t = setInterval(() => {
+		const r = cpcDemo.images.reading(); if (r) { clearInterval(t); ok(r); } }, 20); })`)
+	text := eval[string](p, `document.getElementById('draw-reading').textContent`)
+	p.t.Logf("a drawn 1: %s", text)
+	if r.Error != "" || r.Pixels != 1 || r.Model < 0 || r.Model > 9 || !strings.Contains(text, "From the pixels: 1") {
+		p.t.Errorf("a drawn 1 read as %+v; the page says %q", r, text)
+	}
 }
 
 // compareImageFeatures exports the image model from the page and checks

@@ -99,6 +99,18 @@ func imageMethods(im *session.Images) map[string]method {
 			}
 			return out, nil
 		},
+		"imagesRead": func(a []js.Value) (any, error) {
+			r := &args{vals: a}
+			pix, w, h := take(r, "pixels", goBytes), take(r, "width", goInt), take(r, "height", goInt)
+			if r.err != nil {
+				return nil, r.err
+			}
+			got, err := im.Read(pix, w, h)
+			if err != nil {
+				return nil, err
+			}
+			return map[string]any{"model": got.Model, "pixels": got.Pixels, "framed": jsBytes(got.Framed)}, nil
+		},
 		"imagesExport": func([]js.Value) (any, error) {
 			b, err := im.Export()
 			if err != nil {

@@ -70,6 +70,14 @@ func TestImagesAPI(t *testing.T) {
 	if rows.Length() != 3 || rows.Index(2).Get("features").String() != "raw pixels" {
 		t.Fatalf("imagesProbe: %v", js.Global().Get("JSON").Call("stringify", rows))
 	}
+	drawn := make([]byte, 56*56)
+	for i := range drawn {
+		drawn[i] = test.Pix[(i/56/2)*28+i%56/2]
+	}
+	read := must(t, obj, "imagesRead", jsBytes(drawn), 56, 56)
+	if d := read.Get("pixels").Int(); d < 0 || d > 9 || read.Get("framed").Length() != 784 {
+		t.Fatalf("imagesRead: %v", js.Global().Get("JSON").Call("stringify", read))
+	}
 	if info := must(t, obj, "imagesLoadModel", jsBytes(b), object(map[string]any{"lr": 1e-4})); info.Get("step").Int() != 2 {
 		t.Errorf("imagesLoadModel: step %d", info.Get("step").Int())
 	}
@@ -90,6 +98,8 @@ func TestImagesAPIArguments(t *testing.T) {
 		{"imagesTrain", []any{1}, "no model"},
 		{"imagesProbe", []any{100, 10}, "no model"},
 		{"imagesExport", nil, "no model"},
+		{"imagesRead", []any{jsBytes(make([]byte, 4)), 2, 2}, "no model"},
+		{"imagesRead", []any{jsBytes(nil), 2.5, 2}, "width: 2.5 is not a whole number"},
 		{"imagesLoadModel", []any{jsBytes([]byte("junk")), nil}, "checkpoint"},
 	} {
 		_, err := call(obj, c.name, c.args...)

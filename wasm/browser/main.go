@@ -31,6 +31,7 @@
 //	imagesFeatures(split, n)        Float32Array [n, D + H]: the first n images' z and c, mean-pooled over the grid
 //	imagesProjection(n)             {xy, labels}: the first n test images' features on two principal components
 //	imagesProbe(trainImages, testImages) [{features, dim, l2, accuracy}]: the linear probe, beside random init and pixels
+//	imagesRead(pixels, width, height) {model, pixels, framed}: a drawn digit (Uint8Array of ink) framed as MNIST's and read by the last probe's classifiers
 //	imagesExport()                  model.safetensors (as cpc train-images writes it) as a Uint8Array
 //
 // Training yields to the event loop between steps, so the worker's messages
