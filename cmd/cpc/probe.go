@@ -23,6 +23,9 @@ const probeSpecs = `SPEC is one of
   mfcc                 13 MFCCs + deltas + delta-deltas (39 dims)
   random:CONFIG[:c|:z] a freshly initialised model of preset CONFIG (see cpc train --config),
                        the one 'cpc train --config CONFIG --seed S' starts from (S: --seed)
+  SPEC+D               any of these read D frames later: frame t's label gets frame t+D's
+                       features (run:c+4: c_t then sees 49 ms past the labelled span, as far
+                       as MFCC's deltas see, 45 ms; c_t itself sees 9 ms)
 Several --features (or one comma-separated list) give one row each.`
 
 func runProbe(args []string, stderr io.Writer) error {
@@ -129,6 +132,20 @@ func orDefault(s, def string) string {
 
 // probeFeatures parses one SPEC (see probeSpecs).
 func probeFeatures(spec string, seed uint64) (probe.Features, error) {
+	if i := strings.LastIndexByte(spec, '+'); i >= 0 {
+		if d, err := strconv.Atoi(spec[i+1:]); err == nil && d >= 0 && strings.Trim(spec[i+1:], "0123456789") == "" {
+			f, err := causalFeatures(spec[:i], seed)
+			f.Name = spec
+			return probe.Ahead(f, d), err
+		}
+	}
+	f, err := causalFeatures(spec, seed)
+	f.Name = spec
+	return f, err
+}
+
+// causalFeatures parses a SPEC without its +D.
+func causalFeatures(spec string, seed uint64) (probe.Features, error) {
 	if spec == "mfcc" {
 		return probe.MFCC(), nil
 	}

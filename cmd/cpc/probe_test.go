@@ -78,7 +78,7 @@ func TestProbe(t *testing.T) {
 	dir := probeCorpus(t)
 	code, out, stderr := cliStdout(t, "probe", "--data", dir, "--phones", filepath.Join(dir, "phones.txt"),
 		"--train-split", "train.txt", "--test-split", "test.txt",
-		"--features", "mfcc,random:small:z", "--features", "random:small", "--max-iterations", "30", "--json")
+		"--features", "mfcc,random:small:z", "--features", "random:small,random:small+4", "--max-iterations", "30", "--json")
 	if code != 0 {
 		t.Fatalf("probe exited %d: %s", code, stderr)
 	}
@@ -91,13 +91,13 @@ func TestProbe(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &got); err != nil {
 		t.Fatalf("%v: %s", err, out)
 	}
-	if got.Speakers != 3 || got.TestUtterances != 3 || got.TrainUtterances != 6 || len(got.Results) != 3 {
+	if got.Speakers != 3 || got.TestUtterances != 3 || got.TrainUtterances != 6 || len(got.Results) != 4 {
 		t.Fatalf("JSON: %+v", got)
 	}
 	for i, want := range []struct {
 		name string
 		dim  int
-	}{{"mfcc", 39}, {"random:small:z", 128}, {"random:small", 128}} {
+	}{{"mfcc", 39}, {"random:small:z", 128}, {"random:small", 128}, {"random:small+4", 128}} {
 		r := got.Results[i]
 		if r.Features != want.name || r.Dim != want.dim || r.TestUtterances != 3 || r.TestFrames < 300 {
 			t.Errorf("result %d: %+v", i, r)
@@ -107,6 +107,10 @@ func TestProbe(t *testing.T) {
 				t.Errorf("%s: accuracy %v", r.Features, acc)
 			}
 		}
+	}
+	// Read 4 frames later, each test utterance has 4 frames fewer.
+	if late, now := got.Results[3].TestFrames, got.Results[2].TestFrames; late != now-3*4 {
+		t.Errorf("c_{t+4}: %d test frames, c_t %d", late, now)
 	}
 	// Three speakers with distinct voices: MFCCs tell them apart.
 	if got.Results[0].SpeakerUtterance < 0.99 {
@@ -167,6 +171,8 @@ func TestProbeBadInput(t *testing.T) {
 		{[]string{"probe"}, 2, "no --features"},
 		{base, 2, "--phones, --train-split and --test-split are required"},
 		{[]string{"probe", "--features", "random:huge"}, 2, "unknown config"},
+		{[]string{"probe", "--features", "random:small+x"}, 2, "unknown config"},
+		{[]string{"probe", "--features", "mfcc+4x"}, 1, "mfcc+4x"},
 		{[]string{"probe", "--features", "mfcc", "--l2", "-1"}, 2, `--l2 "-1": want a positive number or auto`},
 		{[]string{"probe", "--features", "mfcc", "--l2", "1e-4x"}, 2, `--l2 "1e-4x"`},
 		{append(with(good, "train.txt", "test.txt"), "--l2", "auto"), 1, "speaker 100 has 2 train utterances; cross-validation needs 4"},

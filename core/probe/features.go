@@ -37,3 +37,18 @@ func ModelFeatures(name string, m *cpc.Model[float32], layer string) (Features, 
 			return e.Data
 		}}, nil
 }
+
+// Ahead returns f read d frames later: row t holds f's row t+d, labelled
+// as frame t still, so a causal feature (c_t) has seen d hops more audio
+// past its labelled span; an utterance's last d rows have no later row
+// and are dropped. MFCC's deltas and delta-deltas see 4 frames ahead
+// (45 ms past a frame's labelled span): c_{t+4} of the paper's encoder
+// sees 49 ms past it, where c_t sees 9 ms.
+func Ahead(f Features, d int) Features {
+	g := f
+	g.Compute = func(x []float32) []float32 {
+		rows := f.Compute(x)
+		return rows[min(len(rows), d*f.Dim):]
+	}
+	return g
+}

@@ -95,6 +95,33 @@ func TestSeparable(t *testing.T) {
 	}
 }
 
+// TestAhead: features that name the phone two frames late read at chance
+// (labels are random); read two frames later (Ahead), they are perfect
+// again, and each utterance loses its last two frames.
+func TestAhead(t *testing.T) {
+	const speakers, classes = 4, 6
+	d := synthDataset(t, speakers, 4, 60, classes, 1)
+	code := codeFeatures(classes, speakers, 0.3, true)
+	late := code
+	late.Compute = func(x []float32) []float32 {
+		rows := code.Compute(x)
+		return append(make([]float32, 2*code.Dim), rows[:len(rows)-2*code.Dim]...)
+	}
+	for _, c := range []struct {
+		f      Features
+		lo, hi float64
+		frames int
+	}{{late, 0, 0.3, 58}, {Ahead(late, 2), 0.99, 1, 56}} {
+		r, err := Run(d, c.f, Options{Fit: FitOptions{L2: 1e-4}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Phone < c.lo || r.Phone > c.hi || r.TestFrames != speakers*c.frames {
+			t.Errorf("phone accuracy %.3f on %d test frames; want %g to %g on %d", r.Phone, r.TestFrames, c.lo, c.hi, speakers*c.frames)
+		}
+	}
+}
+
 // TestRandomLabels: features that carry nothing give chance accuracy.
 func TestRandomLabels(t *testing.T) {
 	const speakers, classes = 4, 4
