@@ -1,6 +1,7 @@
 package asm
 
 import (
+	"cmp"
 	"errors"
 	"os"
 	"slices"
@@ -18,6 +19,7 @@ type kernelPath struct {
 	sgemm     func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int)
 	logSumExp func(m, n int, x []float32, ldx int, out []float32)
 	softmax   func(m, n int, x []float32, ldx int, lse []float32, y []float32, ldy int)
+	elem      *elemKernels // nil: the Go loops
 }
 
 // knownPaths are all path names on any platform, for error messages.
@@ -76,6 +78,7 @@ func Use(name string) error {
 				return errors.New("asm: kernel path " + name + " needs " + p.needs + ", which this CPU lacks; it can run " + strings.Join(Paths(), ", "))
 			}
 			sgemm, logSumExp, softmax, path = p.sgemm, p.logSumExp, p.softmax, p.name
+			elem = cmp.Or(p.elem, elemGeneric)
 			return nil
 		}
 	}

@@ -1,6 +1,7 @@
 // Package asm holds the numeric kernels the CPC step spends its time in:
 // single-precision matrix multiply (Sgemm) and row-wise log-sum-exp and
-// softmax, and Parallel, which shares work between threads.
+// softmax, elementwise passes that only the browser's paths vectorise
+// (elementwise.go), and Parallel, which shares work between threads.
 //
 // Every kernel has a pure-Go twin (kernels_generic.go), which is what
 // runs where no vector code exists (js/wasm without the SIMD build, other

@@ -13,15 +13,20 @@ package asm
 var relaxedPaths = []*kernelPath{{
 	name: "relaxed", needs: "WebAssembly relaxed SIMD", ok: true,
 	sgemm: gemm8x4Relaxed.sgemm, logSumExp: rows4Relaxed.logSumExp, softmax: rows4Relaxed.softmax,
+	elem: elemSIMD128,
 }}
 
 var (
-	gemm8x4Relaxed = gemm8x4(sgemmKernel8x4Relaxed)
+	gemm8x4Relaxed = gemm8x4(sgemmKernel8x4Relaxed, sgemmTiles8x4Relaxed)
 	rows4Relaxed   = &rowKernels{w: 4, max: rowMax4SIMD128, sumExp: rowSumExp4Relaxed, expShift: expShift4Relaxed}
 )
 
 func sgemmKernel8x4Relaxed(k int, a, b, c *float32, ldc int, alpha, beta float32) {
 	wasmSgemmKernel8x4Relaxed(int32(k), a, b, c, int32(ldc), alpha, beta)
+}
+
+func sgemmTiles8x4Relaxed(k int, a, b, c *float32, ldc int, alpha, beta float32, mt, nt int) {
+	wasmSgemmTiles8x4Relaxed(int32(k), a, b, c, int32(ldc), alpha, beta, int32(mt), int32(nt))
 }
 
 func rowSumExp4Relaxed(x *float32, n int, shift float32) float32 {
@@ -35,6 +40,10 @@ func expShift4Relaxed(x, y *float32, n int, shift float32) {
 //go:wasmimport sgemm_relaxed sgemmKernel8x4Relaxed
 //go:noescape
 func wasmSgemmKernel8x4Relaxed(k int32, a, b, c *float32, ldc int32, alpha, beta float32)
+
+//go:wasmimport sgemm_relaxed sgemmTiles8x4Relaxed
+//go:noescape
+func wasmSgemmTiles8x4Relaxed(k int32, a, b, c *float32, ldc int32, alpha, beta float32, mt, nt int32)
 
 //go:wasmimport lse_relaxed rowSumExp4Relaxed
 //go:noescape

@@ -49,25 +49,41 @@
       (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t1) (local.get $t3))))
 
   ;; copyPanels(dst, w, src, ps, kc, panels) sets dst[q·w·kc + p·w + j] =
-  ;; src[p·ps + q·w + j] for p < kc, q < panels and j < w, a multiple of
-  ;; 4; it reads src in storage order.
+  ;; src[p·ps + q·w + j] for p < kc, q < panels and j < w, 4 or 8. It
+  ;; takes the panels a 64-byte group at a time, down all kc rows: each
+  ;; row's group is read whole, and each panel is written in order. Across
+  ;; a whole row at a time, every store went to another panel, kc·w·4
+  ;; bytes on (4 KiB for B's panels), where L1 keeps few lines of a stride
+  ;; that long, and each line of dst missed four times.
   (func (export "copyPanels") (param $dst i32) (param $w i32) (param $src i32) (param $ps i32) (param $kc i32) (param $panels i32)
-    (local $w4 i32) (local $step i32) (local $s i32) (local $d i32) (local $q i32) (local $j i32)
+    (local $w4 i32) (local $step i32) (local $group i32) (local $g i32) (local $p i32)
+    (local $s i32) (local $d i32) (local $q i32) (local $dd i32) (local $j i32)
     (local.set $w4 (i32.shl (local.get $w) (i32.const 2)))
     (local.set $step (i32.mul (local.get $w4) (local.get $kc)))
-    (loop $cols
+    (local.set $ps (i32.shl (local.get $ps) (i32.const 2)))
+    (local.set $group (i32.div_u (i32.const 64) (local.get $w4)))
+    (loop $groups
+      ;; $g: bytes of each row this group takes.
+      (local.set $g (i32.mul (local.get $w4)
+        (select (local.get $group) (local.get $panels) (i32.lt_u (local.get $group) (local.get $panels)))))
       (local.set $s (local.get $src))
       (local.set $d (local.get $dst))
-      (local.set $q (local.get $panels))
-      (loop $panel
-        (local.set $j (i32.const 0))
-        (loop $vec
-          (v128.store (i32.add (local.get $d) (local.get $j)) (v128.load (i32.add (local.get $s) (local.get $j))))
-          (br_if $vec (i32.lt_u (local.tee $j (i32.add (local.get $j) (i32.const 16))) (local.get $w4))))
-        (local.set $s (i32.add (local.get $s) (local.get $w4)))
-        (local.set $d (i32.add (local.get $d) (local.get $step)))
-        (br_if $panel (local.tee $q (i32.sub (local.get $q) (i32.const 1)))))
-      (local.set $src (i32.add (local.get $src) (i32.shl (local.get $ps) (i32.const 2))))
-      (local.set $dst (i32.add (local.get $dst) (local.get $w4)))
-      (br_if $cols (local.tee $kc (i32.sub (local.get $kc) (i32.const 1))))))
+      (local.set $p (local.get $kc))
+      (loop $rows
+        (local.set $q (i32.const 0))
+        (local.set $dd (local.get $d))
+        (loop $panel
+          (local.set $j (i32.const 0))
+          (loop $vec
+            (v128.store (i32.add (local.get $dd) (local.get $j))
+              (v128.load (i32.add (local.get $s) (i32.add (local.get $q) (local.get $j)))))
+            (br_if $vec (i32.lt_u (local.tee $j (i32.add (local.get $j) (i32.const 16))) (local.get $w4))))
+          (local.set $dd (i32.add (local.get $dd) (local.get $step)))
+          (br_if $panel (i32.lt_u (local.tee $q (i32.add (local.get $q) (local.get $w4))) (local.get $g))))
+        (local.set $s (i32.add (local.get $s) (local.get $ps)))
+        (local.set $d (i32.add (local.get $d) (local.get $w4)))
+        (br_if $rows (local.tee $p (i32.sub (local.get $p) (i32.const 1)))))
+      (local.set $src (i32.add (local.get $src) (local.get $g)))
+      (local.set $dst (i32.add (local.get $dst) (i32.mul (local.get $step) (i32.div_u (local.get $g) (local.get $w4)))))
+      (br_if $groups (i32.gt_s (local.tee $panels (i32.sub (local.get $panels) (local.get $group))) (i32.const 0)))))
 )

@@ -25,8 +25,12 @@ type packedGemm struct {
 	// columns do (copyPanelsAVX2, for whole panels).
 	transpose func(dst *float32, w int, src *float32, ld, kc, rows int)
 	copy      func(dst *float32, w int, src *float32, ps, kc, panels int)
-	bufs      freeList[packBuf]
-	splits    freeList[gemmSplit]
+	// tiles, if not nil, runs kernel over mt×nt whole tiles of a packed
+	// block (a column of tiles at a time): one call a block, where Go's
+	// calls a tile cost much (js/wasm).
+	tiles  func(k int, a, b, c *float32, ldc int, alpha, beta float32, mt, nt int)
+	bufs   freeList[packBuf]
+	splits freeList[gemmSplit]
 }
 
 // packBuf is one worker's packing space, 64-byte aligned.
@@ -152,12 +156,22 @@ func (job *gemmJob) run(i0, i1, j0, j1 int) {
 }
 
 // block runs the microkernel over the packed mc×kc and kc×nc blocks.
+// Where g has tiles, it takes the whole tiles first, the loop the rest.
 func (job *gemmJob) block(buf *packBuf, ic, mc, jc, nc, kc int, beta float32) {
 	g := job.g
+	fm, fn := 0, 0 // tiles took rows < fm of columns < fn
+	if g.tiles != nil && !job.ct && mc >= g.mr && nc >= g.nr {
+		fm, fn = mc-mc%g.mr, nc-nc%g.nr
+		g.tiles(kc, &buf.a[0], &buf.b[0], &job.c[ic*job.ldc+jc], job.ldc, job.alpha, beta, fm/g.mr, fn/g.nr)
+	}
 	for jr := 0; jr < nc; jr += g.nr {
 		bp := &buf.b[jr*kc]
 		nr := min(g.nr, nc-jr)
-		for ir := 0; ir < mc; ir += g.mr {
+		ir0 := 0
+		if jr < fn {
+			ir0 = fm
+		}
+		for ir := ir0; ir < mc; ir += g.mr {
 			ap := &buf.a[ir*kc]
 			mr := min(g.mr, mc-ir)
 			i, j := ic+ir, jc+jr

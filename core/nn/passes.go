@@ -84,12 +84,7 @@ func (p *pass[T]) run(op, rows, width int) {
 func (p *pass[T]) Part(i int) {
 	if p.op == opAddRowSums {
 		lo, hi := i*p.chunk, min((i+1)*p.chunk, p.width)
-		g := p.dst0[lo:hi]
-		for r := range p.rows {
-			for j, v := range p.src[r*p.ld+lo:][:hi-lo] {
-				g[j] += v
-			}
-		}
+		vecSumRows(p.dst0[lo:hi], p.rows, p.src[lo:], p.ld)
 		return
 	}
 	w := p.width
@@ -98,24 +93,14 @@ func (p *pass[T]) Part(i int) {
 		case opSetRows:
 			copy(p.dst0[r*p.ld:][:w], p.src)
 		case opPairSums:
-			a, b, d := p.src[r*p.ld:][:w], p.src[r*p.ld+p.off:][:w], p.dst0[r*w:][:w]
-			for j := range d {
-				d[j] = a[j] + b[j]
-			}
+			vecAdd(p.dst0[r*w:][:w], p.src[r*p.ld:][:w], p.src[r*p.ld+p.off:][:w], false)
 		case opDiffsAround:
 			c := 2*r + p.mid0
 			mid, d0, d1 := p.src[c*p.ld:][:w], p.dst0[r*w:][:w], p.dst1[r*w:][:w]
 			p.diffFrom(c-1, mid, d0)
 			p.diffFrom(c+1, mid, d1)
 		case opAddTwice:
-			v, d0, d1 := p.src[r*w:][:w], p.dst0[r*p.ld:][:w], p.dst0[r*p.ld+p.off:][:w]
-			for j, x := range v {
-				if p.bias != nil {
-					x += p.bias[j]
-				}
-				d0[j] += x
-				d1[j] += x
-			}
+			vecAddTwice(p.dst0[r*p.ld:][:w], p.dst0[r*p.ld+p.off:][:w], p.src[r*w:][:w], p.bias)
 		}
 	}
 }
@@ -128,7 +113,5 @@ func (p *pass[T]) diffFrom(c int, mid, d []T) {
 		}
 		return
 	}
-	for j, v := range p.src[c*p.ld:][:len(d)] {
-		d[j] = v - mid[j]
-	}
+	vecAdd(d, p.src[c*p.ld:][:len(d)], mid, true)
 }

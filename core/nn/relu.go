@@ -51,6 +51,10 @@ func (r *ReLU[T]) Part(i int) {
 func keepWherePositive[T Float](y, dy []T) {
 	switch y := any(y).(type) {
 	case []float32:
+		if asmElementwise {
+			asm.KeepWherePositive(y, any(dy).([]float32))
+			return
+		}
 		keepWhereIntPositive(asInts[int32](y), asInts[int32](any(dy).([]float32)), 31)
 	case []float64:
 		keepWhereIntPositive(asInts[int64](y), asInts[int64](any(dy).([]float64)), 63)
