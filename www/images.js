@@ -286,16 +286,18 @@ export function initImages(started, guardAction) {
     e.target.value = '';
     if (f) await importCheckpoint(new Uint8Array(await f.arrayBuffer()));
   });
+  // For automated browsers (cpcDemo.images): each action resolves once the
+  // page shows its outcome, at the animation frame after its render.
+  const shown = async v => { await new Promise(ok => requestAnimationFrame(() => ok())); return v; };
   return {
     render,
-    // For automated browsers: cpcDemo.images.
     api: {
-      load: async () => { const d = await load(); return {train: d.train, test: d.test}; },
-      train: n => train(n),
+      load: async () => { const d = await load(); return shown({train: d.train, test: d.test}); },
+      train: async n => shown(await train(n)),
       pause: () => request('pause'),
       status,
       history: () => img.history.slice(),
-      probe: async () => (await probe()).rows,
+      probe: async () => shown((await probe()).rows),
       exportCheckpoint: () => request('imagesExport'),
       importCheckpoint,
       features: async (split, n) => Array.from(await request('imagesFeatures', {split, n})),

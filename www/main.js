@@ -308,7 +308,7 @@ function renderControls() {
   $('kernel').textContent = page.kernel || '…';
   $('other-kernel').hidden = !page.kernel;
   $('other-kernel').textContent = page.kernel === 'generic' ? 'reload with SIMD' : 'reload with pure Go';
-  $('other-kernel').href = page.kernel === 'generic' ? '?' : '?kernel=generic';
+  $('other-kernel').href = (page.kernel === 'generic' ? '?' : '?kernel=generic') + location.hash; // the same mode
   $('start').textContent = s === 'training' ? 'Pause' : s === 'paused' ? 'Resume' : page.model ? 'Train more' : 'Start';
   // Pause stays available; starting waits for loads to finish, lest
   // training begin on part of the audio.

@@ -116,8 +116,10 @@ func drawOne(p page) {
 		Model, Pixels int
 		Error         string
 	}
+	// The reading comes with a render; the text is the next frame's.
 	r := eval[reading](p, `new Promise(ok => { const t = setInterval(() => {
-		const r = cpcDemo.images.reading(); if (r) { clearInterval(t); ok(r); } }, 20); })`)
+		const r = cpcDemo.images.reading();
+		if (r) { clearInterval(t); requestAnimationFrame(() => ok(r)); } }, 20); })`)
 	text := eval[string](p, `document.getElementById('draw-reading').textContent`)
 	p.t.Logf("a drawn 1: %s", text)
 	if r.Error != "" || r.Pixels != 1 || r.Model < 0 || r.Model > 9 || !strings.Contains(text, "From the pixels: 1") {

@@ -46,19 +46,32 @@ func chromium(t *testing.T) string {
 
 // buildWasm builds the page's modules with make wasm, the command the
 // README gives before cpc serve, into a directory that does not exist yet,
-// as www/build/ does not in a fresh clone.
+// as www/build/ does not in a fresh clone: once for the tests of a run,
+// in TestMain's directory, which goes with the run.
 func buildWasm(t *testing.T) string {
 	t.Helper()
-	dir := filepath.Join(t.TempDir(), "build")
-	root, err := filepath.Abs(filepath.Join("..", ".."))
-	if err != nil {
-		t.Fatal(err)
+	wasmBuild.Do(func() {
+		wasmBuild.dir = filepath.Join(os.Getenv("XDG_CACHE_HOME"), "wasm-build")
+		root, err := filepath.Abs(filepath.Join("..", ".."))
+		if err != nil {
+			wasmBuild.err = err
+			return
+		}
+		cmd := exec.Command("make", "--no-print-directory", "-C", root, "wasm", "WASMDIR="+wasmBuild.dir)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			wasmBuild.err = fmt.Errorf("%s: %v\n%s", strings.Join(cmd.Args, " "), err, out)
+		}
+	})
+	if wasmBuild.err != nil {
+		t.Fatal(wasmBuild.err)
 	}
-	cmd := exec.Command("make", "--no-print-directory", "-C", root, "wasm", "WASMDIR="+dir)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("%s: %v\n%s", strings.Join(cmd.Args, " "), err, out)
-	}
-	return dir
+	return wasmBuild.dir
+}
+
+var wasmBuild struct {
+	sync.Once
+	dir string
+	err error
 }
 
 // pretrained returns a checkpoint of the small model after 80 native steps
