@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
 	"math"
 	"math/rand/v2"
 	"strconv"
@@ -169,4 +168,4 @@ func ResumeTrainer(m *Model[float32], modelMeta map[string]string, tensors map[s
 }
 
 // SaveModel writes the model with Meta.
-func (t *Trainer) SaveModel(path string) error { return t.Model.Save(path, maps.Clone(t.Meta())) }
+func (t *Trainer) SaveModel(path string) error { return t.Model.Save(path, t.Meta()) }

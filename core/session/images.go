@@ -164,7 +164,8 @@ func (im *Images) Model() *imagecpc.Model[float32] {
 func (im *Images) Last() *cpc.Metrics { return im.last }
 
 // Train runs up to n steps on batches of the train images, calling after
-// with each step's metrics; it stops early when after returns false.
+// (if not nil) with each step's metrics; it stops early when after returns
+// false.
 func (im *Images) Train(n int, after func(cpc.Metrics) bool) (*cpc.Metrics, error) {
 	switch {
 	case im.trainer == nil:
@@ -185,7 +186,7 @@ func (im *Images) Train(n int, after func(cpc.Metrics) bool) (*cpc.Metrics, erro
 		}
 		m.Step, m.StepsPerSec = im.base+m.Step, im.rate.add(m.Seconds)
 		im.last = &m
-		if !after(m) {
+		if after != nil && !after(m) {
 			break
 		}
 	}
