@@ -1,6 +1,7 @@
 // The demo page's Images mode: CPC on digits (paper §3.2), trained by the
 // same engine as the speech model (images-worker.js is its side there).
 import {drawTraining, drawPerK, drawScatter, drawDigits, speakerColour} from './charts.js';
+import {fieldNumber, download} from './form.js';
 import {request} from './engine.js';
 
 const $ = id => document.getElementById(id);
@@ -41,14 +42,7 @@ export function onImageRestart(model) {
 }
 
 function settings() {
-  const num = (id, lo, hi, integral) => {
-    const v = Number($(id).value);
-    if (!(v >= lo && v <= hi) || (integral && !Number.isInteger(v))) {
-      throw new Error(`${$(id).parentElement.firstChild.textContent.trim()} must be ${integral ? 'a whole number ' : ''}between ${lo} and ${hi}`);
-    }
-    return v;
-  };
-  return {batch: num('image-batch', 2, 256, true), lr: num('image-lr', 1e-6, 0.1, false)};
+  return {batch: fieldNumber('image-batch', 2, 256, true), lr: fieldNumber('image-lr', 1e-6, 0.1, false)};
 }
 
 async function load() {
@@ -119,11 +113,7 @@ async function importCheckpoint(bytes) {
 
 async function exportCheckpoint() {
   const bytes = await request('imagesExport');
-  const a = document.createElement('a');
-  a.href = URL.createObjectURL(new Blob([bytes], {type: 'application/octet-stream'}));
-  a.download = 'model.safetensors';
-  a.click();
-  setTimeout(() => URL.revokeObjectURL(a.href), 10000);
+  download(bytes, 'model.safetensors');
 }
 
 export function status() {

@@ -2,6 +2,7 @@
 // worker (worker.js); this thread only talks to it and draws.
 import {drawTraining, drawPerK, drawScatter, speakerColour} from './charts.js';
 import {browserDecode, Recorder, RATE} from './audio.js';
+import {fieldNumber, download} from './form.js';
 import {request, listen} from './engine.js';
 import {renderList} from './list.js';
 import {initImages, onImageEvent, onImageRestart} from './images.js';
@@ -194,19 +195,12 @@ function setState(s) {
 }
 
 function settings() {
-  const num = (id, lo, hi, integral) => {
-    const v = Number($(id).value);
-    if (!(v >= lo && v <= hi) || (integral && !Number.isInteger(v))) {
-      throw new Error(`${$(id).parentElement.firstChild.textContent.trim()} must be ${integral ? 'a whole number ' : ''}between ${lo} and ${hi}`);
-    }
-    return v;
-  };
   return {
     config: $('config').value,
-    window: num('window', 2400, 160000, true),
-    batch: num('batch', 1, 64, true),
-    lr: num('lr', 1e-6, 0.1, false),
-    workers: num('workers', 1, 16, true),
+    window: fieldNumber('window', 2400, 160000, true),
+    batch: fieldNumber('batch', 1, 64, true),
+    lr: fieldNumber('lr', 1e-6, 0.1, false),
+    workers: fieldNumber('workers', 1, 16, true),
   };
 }
 
@@ -257,11 +251,7 @@ async function importCheckpoint(bytes) {
 
 async function exportCheckpoint() {
   const bytes = await request('exportModel');
-  const a = document.createElement('a');
-  a.href = URL.createObjectURL(new Blob([bytes], {type: 'application/octet-stream'}));
-  a.download = 'model.safetensors';
-  a.click();
-  setTimeout(() => URL.revokeObjectURL(a.href), 10000);
+  download(bytes, 'model.safetensors');
 }
 
 const setSpeaker = guard(async (u, speaker, undo) => {
