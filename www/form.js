@@ -20,3 +20,14 @@ export function download(bytes, name) {
   a.click();
   setTimeout(() => URL.revokeObjectURL(a.href), 10000);
 }
+
+// showStats fills a mode's step, loss, accuracy and steps/s boxes (ids
+// PREFIXstat-step, …) from the last step's metrics m; the step shows once
+// there is a model or a step.
+export function showStats(prefix, m, step, hasModel) {
+  const set = (id, text) => { document.getElementById(`${prefix}stat-${id}`).textContent = text; };
+  set('step', hasModel || m ? step : '–');
+  set('loss', m ? m.loss.toFixed(3) : '–');
+  set('acc', m ? `${(m.accuracy * 100).toFixed(1)}%` : '–');
+  set('speed', m ? m.stepsPerSec.toFixed(2) : '–');
+}

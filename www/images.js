@@ -1,7 +1,7 @@
 // The demo page's Images mode: CPC on digits (paper §3.2), trained by the
 // same engine as the speech model (images-worker.js is its side there).
 import {drawTraining, drawPerK, drawScatter, drawDigits, speakerColour} from './charts.js';
-import {fieldNumber, download} from './form.js';
+import {fieldNumber, download, showStats} from './form.js';
 import {request} from './engine.js';
 
 const $ = id => document.getElementById(id);
@@ -161,11 +161,7 @@ function renderControls() {
   for (const id of ['image-batch', 'image-lr', 'image-steps']) $(id).disabled = s === 'training';
   const d = img.digits;
   $('digits-summary').textContent = d ? `${d.train} train and ${d.test} test digits of 28×28 (MNIST's first); the first ${d.labels.length} below.` : 'Nothing loaded yet.';
-  const m = img.metrics;
-  $('image-stat-step').textContent = img.model || m ? img.step : '–';
-  $('image-stat-loss').textContent = m ? m.loss.toFixed(3) : '–';
-  $('image-stat-acc').textContent = m ? `${(m.accuracy * 100).toFixed(1)}%` : '–';
-  $('image-stat-speed').textContent = m ? m.stepsPerSec.toFixed(2) : '–';
+  showStats('image-', img.metrics, img.step, !!img.model);
   const c = img.model?.config;
   $('image-model-info').textContent = c
     ? `Model: a ${c.grid}×${c.grid} grid of ${c.patch} px patches, D = ${c.dim}, H = ${c.hidden}, K = ${c.predictionSteps} rows; ` +

@@ -2,7 +2,7 @@
 // worker (worker.js); this thread only talks to it and draws.
 import {drawTraining, drawPerK, drawScatter, speakerColour} from './charts.js';
 import {browserDecode, Recorder, RATE} from './audio.js';
-import {fieldNumber, download} from './form.js';
+import {fieldNumber, download, showStats} from './form.js';
 import {request, listen} from './engine.js';
 import {renderList} from './list.js';
 import {initImages, onImageEvent, onImageRestart} from './images.js';
@@ -318,11 +318,7 @@ function renderControls() {
   $('record').textContent = recorder ? '■ Stop recording' : '● Record';
   $('record').classList.toggle('on', !!recorder);
   $('record').disabled = !ready;
-  const m = page.metrics;
-  $('stat-step').textContent = page.model || m ? page.step : '–';
-  $('stat-loss').textContent = m ? m.loss.toFixed(3) : '–';
-  $('stat-acc').textContent = m ? `${(m.accuracy * 100).toFixed(1)}%` : '–';
-  $('stat-speed').textContent = m ? m.stepsPerSec.toFixed(2) : '–';
+  showStats('', page.metrics, page.step, !!page.model);
   const c = page.model?.config;
   $('model-info').textContent = c
     ? `Model: ${c.name}, C = ${c.channels}, H = ${c.hidden}, K = ${c.prediction_steps}; ` +
