@@ -1,7 +1,10 @@
 package probe
 
 import (
+	"errors"
 	"fmt"
+	"runtime"
+	"sync"
 
 	"github.com/gocpc/cpc/core/nn"
 )
@@ -52,45 +55,33 @@ func fitSelected(x []float32, y []int32, fold []int8, utt []int32, dim, classes 
 	if len(opt.L2Grid) == 0 {
 		return Fit(x, y, dim, classes, opt.Fit)
 	}
+	// The folds are independent fits: they run side by side, as many at a
+	// time as there are threads, which keeps every core busy where one
+	// fit alone would leave part of each evaluation (gonum's L-BFGS, the
+	// loops between the products) on one. Each fold's counts are its own,
+	// so the result does not depend on the order the folds finish in.
+	counts := make([]foldCounts, Folds)
+	errs := make([]error, Folds)
+	slots := make(chan struct{}, runtime.GOMAXPROCS(0))
+	var wg sync.WaitGroup
+	for k := range int8(Folds) {
+		wg.Go(func() {
+			slots <- struct{}{}
+			defer func() { <-slots }()
+			counts[k], errs[k] = crossValidate(x, y, fold, utt, k, dim, classes, opt)
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
 	correct, uttCorrect, utts := make([]int, len(opt.L2Grid)), make([]int, len(opt.L2Grid)), 0
-	for k := int8(0); k < Folds; k++ {
-		var fitX, valX []float32
-		var fitY, valY, valU []int32
-		for i, f := range fold {
-			row := x[i*dim : (i+1)*dim]
-			if f == k {
-				valX, valY = append(valX, row...), append(valY, y[i])
-				if utt != nil {
-					valU = append(valU, utt[i])
-				}
-			} else {
-				fitX, fitY = append(fitX, row...), append(fitY, y[i])
-			}
+	for _, c := range counts {
+		for g := range opt.L2Grid {
+			correct[g] += c.correct[g]
+			uttCorrect[g] += c.uttCorrect[g]
 		}
-		if len(valY) == 0 {
-			// Possible only when --max-train-frames leaves few frames.
-			return nil, fmt.Errorf("cross-validation fold %d has no frames", k)
-		}
-		var start []float64
-		for g, l2 := range opt.L2Grid {
-			fo := opt.Fit
-			fo.L2 = l2
-			// Each strength starts from the previous one's minimum: the
-			// objective is strongly convex, so only the iterations change.
-			c, err := fit(fitX, fitY, dim, classes, fo, start)
-			if err != nil {
-				return nil, fmt.Errorf("fold %d, L2 %g: %w", k, l2, err)
-			}
-			start = c.params()
-			correct[g] += c.correct(valX, valY)
-			if utt != nil {
-				right, n := c.correctUtterances(valX, valY, valU)
-				uttCorrect[g] += right
-				if g == 0 {
-					utts += n
-				}
-			}
-		}
+		utts += c.utts
 	}
 	best := 0
 	scores := make([]CVScore, len(opt.L2Grid))
@@ -112,6 +103,54 @@ func fitSelected(x []float32, y []int32, fold []int8, utt []int32, dim, classes 
 	}
 	c.Fit.CV = scores
 	return c, nil
+}
+
+// foldCounts are one held-out fold's right answers at each grid strength:
+// frames, and utterances (of utts) where rows have utterances.
+type foldCounts struct {
+	correct, uttCorrect []int
+	utts                int
+}
+
+// crossValidate fits on every fold but k at each strength of opt.L2Grid
+// and counts what the fits get right on fold k.
+func crossValidate(x []float32, y []int32, fold []int8, utt []int32, k int8, dim, classes int, opt Options) (foldCounts, error) {
+	n := len(opt.L2Grid)
+	fc := foldCounts{correct: make([]int, n), uttCorrect: make([]int, n)}
+	var fitX, valX []float32
+	var fitY, valY, valU []int32
+	for i, f := range fold {
+		row := x[i*dim : (i+1)*dim]
+		if f == k {
+			valX, valY = append(valX, row...), append(valY, y[i])
+			if utt != nil {
+				valU = append(valU, utt[i])
+			}
+		} else {
+			fitX, fitY = append(fitX, row...), append(fitY, y[i])
+		}
+	}
+	if len(valY) == 0 {
+		// Possible only when --max-train-frames leaves few frames.
+		return fc, fmt.Errorf("cross-validation fold %d has no frames", k)
+	}
+	var start []float64
+	for g, l2 := range opt.L2Grid {
+		fo := opt.Fit
+		fo.L2 = l2
+		// Each strength starts from the previous one's minimum: the
+		// objective is strongly convex, so only the iterations change.
+		c, err := fit(fitX, fitY, dim, classes, fo, start)
+		if err != nil {
+			return fc, fmt.Errorf("fold %d, L2 %g: %w", k, l2, err)
+		}
+		start = c.params()
+		fc.correct[g] = c.correct(valX, valY)
+		if utt != nil {
+			fc.uttCorrect[g], fc.utts = c.correctUtterances(valX, valY, valU)
+		}
+	}
+	return fc, nil
 }
 
 // correct counts the rows of x the classifier gets right.

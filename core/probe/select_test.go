@@ -3,6 +3,8 @@ package probe
 import (
 	"math"
 	"math/rand/v2"
+	"reflect"
+	"runtime"
 	"slices"
 	"testing"
 )
@@ -215,5 +217,24 @@ func TestFitCV(t *testing.T) {
 	}
 	if _, err := FitCV(x[:len(x)-1], y, dim, 2, grid); err == nil {
 		t.Error("a short x: no error")
+	}
+}
+
+// TestSelectionThreads: the folds fit side by side, as many at a time as
+// there are threads; the scores and the classifier are the same bits on
+// one thread and on four.
+func TestSelectionThreads(t *testing.T) {
+	fr, f := cvFrames(t, 7)
+	fitOn := func(threads int) *Classifier {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(threads))
+		c, err := fitSelected(fr.x, fr.speaker, fr.fold, fr.utt, f.Dim, cvSpeakers, Options{L2Grid: L2Grid})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	one, four := fitOn(1), fitOn(4)
+	if !reflect.DeepEqual(one.Fit, four.Fit) || !slices.Equal(one.W, four.W) || !slices.Equal(one.B, four.B) {
+		t.Errorf("one thread: %v\nfour threads: %v (or the weights differ)", one.Fit, four.Fit)
 	}
 }
