@@ -305,6 +305,7 @@ func addOptionFlags(fl *flag.FlagSet) map[string]func(*train.Options) error {
 	decay := fl.Int("decay", d.Decay, "cosine decay of the learning rate after the warm-up, to 0 at this step (0: constant)")
 	clip := fl.Float64("clip", d.Clip, "clip the global gradient norm to this (0: off)")
 	seed := fl.Uint64("seed", d.Seed, "random seed: same seed and threads give identical runs")
+	dropout := fl.Float64("dropout", d.Dropout, "probability that training zeroes each value of a prediction W_k c_t, as CPC_audio's --dropout (0.5 there; 0: none, the paper's)")
 	return map[string]func(*train.Options) error{
 		"window": func(o *train.Options) error { o.Window = *window; return nil },
 		"batch":  func(o *train.Options) error { o.Batch = *batch; return nil },
@@ -317,10 +318,11 @@ func addOptionFlags(fl *flag.FlagSet) map[string]func(*train.Options) error {
 			o.Speakers, o.Curriculum, err = parseSamplers(*sampler)
 			return err
 		},
-		"warmup": func(o *train.Options) error { o.Warmup = *warmup; return nil },
-		"decay":  func(o *train.Options) error { o.Decay = *decay; return nil },
-		"clip":   func(o *train.Options) error { o.Clip = *clip; return nil },
-		"seed":   func(o *train.Options) error { o.Seed = *seed; return nil },
+		"warmup":  func(o *train.Options) error { o.Warmup = *warmup; return nil },
+		"decay":   func(o *train.Options) error { o.Decay = *decay; return nil },
+		"clip":    func(o *train.Options) error { o.Clip = *clip; return nil },
+		"seed":    func(o *train.Options) error { o.Seed = *seed; return nil },
+		"dropout": func(o *train.Options) error { o.Dropout = *dropout; return nil },
 	}
 }
 
@@ -548,6 +550,9 @@ func printSummary(w io.Writer, t *train.Trainer, c *data.Corpus, where string, t
 	}
 	if o.Speakers > 0 || len(o.Curriculum) > 0 {
 		neg += ", sampler " + samplerText(o)
+	}
+	if o.Dropout > 0 {
+		neg += fmt.Sprintf(", dropout %g", o.Dropout)
 	}
 	nparams := 0
 	for _, p := range t.Model.Params() {

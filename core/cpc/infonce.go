@@ -26,7 +26,8 @@ import (
 // H 256 and C 512; the same when H = C). A replica of a group has more
 // candidates (the global batch's) than predictions (its share): there,
 // where it costs less (see predictCheaper; with H = C, always), the
-// predictions W_k c_t are computed instead, and scored against z itself.
+// predictions W_k c_t are computed instead, and scored against z itself;
+// so they are with dropout (dropout.go), which drops values of them.
 
 type nceScratch[T nn.Float] struct {
 	predict bool    // project the predictions (W_k c_t), not the candidates
@@ -83,6 +84,9 @@ func (w *Workspace[T]) infoNCEForward(k, neg int, rng *rand.Rand, met *Metrics) 
 	if w.nce.predict {
 		pred := w.nce.proj[:st.rows*C]
 		w.m.Predictors[k-1].Forward(st.rows, w.ctx, H, pred, C)
+		if w.drop.on {
+			w.drop.forward(pred, k, st.rows, C, w.layout)
+		}
 		w.lap(PredictorsForward, &t)
 		nn.Gemm(false, true, st.rows, st.ncand, C, T(w.m.Arch.scoreScale()), pred, C, w.zg[st.first*C:], C, 0, s, st.ncand)
 	} else {
@@ -124,6 +128,9 @@ func (w *Workspace[T]) infoNCEBackward(st nceStep, scale float64) {
 		nn.Gemm(false, false, st.rows, C, st.ncand, a, s, st.ncand, zg, C, 0, dpred, C)
 		nn.Gemm(true, false, st.ncand, C, st.rows, a, s, st.ncand, pred, C, 1, w.dzg[st.first*C:], C)
 		w.lap(InfoNCEBack, &t)
+		if w.drop.on {
+			w.drop.backward(dpred)
+		}
 		w.m.Predictors[st.k-1].Backward(st.rows, w.ctx, H, dpred, C, w.dctx)
 		w.lap(PredictorsBackward, &t)
 		return

@@ -19,11 +19,17 @@ func TestReplicasEqualOneBatch(t *testing.T) {
 		{Name: "tiny", Channels: 6, Hidden: 5, Predict: 3, Kernels: []int{4, 3}, Strides: []int{2, 2}},
 		{Name: "square", Channels: 5, Hidden: 5, Predict: 3, Kernels: []int{4, 3}, Strides: []int{2, 2}},
 	} {
-		replicasEqualOneBatch(t, arch)
+		replicasEqualOneBatch(t, arch, 0)
 	}
 }
 
-func replicasEqualOneBatch(t *testing.T, arch Arch) {
+// TestReplicasDropAsOneBatch: with dropout, replicas drop the values one
+// process with the whole batch drops (the same key).
+func TestReplicasDropAsOneBatch(t *testing.T) {
+	replicasEqualOneBatch(t, Arch{Name: "tiny", Channels: 6, Hidden: 5, Predict: 3, Kernels: []int{4, 3}, Strides: []int{2, 2}}, 0.5)
+}
+
+func replicasEqualOneBatch(t *testing.T, arch Arch, dropout float64) {
 	const n, share, window = 3, 2, 90
 	newModel := func() *Model[float32] {
 		m, err := New[float32](arch, rand.New(rand.NewPCG(1, 1)))
@@ -37,8 +43,17 @@ func replicasEqualOneBatch(t *testing.T, arch Arch) {
 	for i := range audio {
 		audio[i] = float32(rng.NormFloat64())
 	}
+	// workspace returns a workspace of m for batch windows, with dropout.
+	workspace := func(m *Model[float32], batch int) *Workspace[float32] {
+		w := m.NewWorkspace(batch, window)
+		if err := w.SetDropout(dropout); err != nil {
+			t.Fatal(err)
+		}
+		w.DropKey(9)
+		return w
+	}
 	one := newModel()
-	want, err := one.NewWorkspace(n*share, window).Gradients(audio, 0, nil)
+	want, err := workspace(one, n*share).Gradients(audio, 0, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,11 +64,11 @@ func replicasEqualOneBatch(t *testing.T, arch Arch) {
 	var wg sync.WaitGroup
 	for r := range n {
 		models[r] = newModel()
-		w := models[r].NewWorkspace(share, window)
+		w := workspace(models[r], share)
 		if err := w.Join(groups[r]); err != nil {
 			t.Fatal(err)
 		}
-		if want := arch.Channels == arch.Hidden; w.nce.predict != want {
+		if want := arch.Channels == arch.Hidden || dropout > 0; w.nce.predict != want {
 			t.Fatalf("%s: a replica projects the predictions: %v, want %v", arch.Name, w.nce.predict, want)
 		}
 		wg.Go(func() {

@@ -51,6 +51,7 @@ type Workspace[T nn.Float] struct {
 	grus    []*nn.GRUCache[T] // one per GRU layer
 	relu    nn.ReLU[T]
 	nce     nceScratch[T]
+	drop    dropout[T]
 	met     Metrics
 
 	// Times accumulates the time spent in each phase of Step; reset it
@@ -145,7 +146,7 @@ func (w *Workspace[T]) Join(g dist.Group) error {
 	// float32s (dist.SplitFloat64) and the correct count, for each k.
 	w.comm = make([]float32, max(n*rows*arch.Channels, grows*arch.Channels+3*arch.Predict))
 	w.dzg = any(w.comm[:grows*arch.Channels]).([]T)
-	w.nce = newNCEScratch[T](rows, grows, arch, w.layout, predictCheaper(arch, rows, grows))
+	w.nce = newNCEScratch[T](rows, grows, arch, w.layout, w.drop.p > 0 || predictCheaper(arch, rows, grows))
 	return nil
 }
 
@@ -332,18 +333,22 @@ func (w *Workspace[T]) encoderBackward(audio []T) {
 // slices of the result belong to the workspace and change with the next
 // call.
 func (w *Workspace[T]) Loss(audio []T, neg int, rng *rand.Rand) (Metrics, error) {
-	return w.run(audio, neg, rng, false)
+	return w.run(audio, neg, rng, false, false)
 }
 
 // Gradients is Loss that also adds the loss's gradient to the parameters'
 // (this replica's share of it: the replicas' gradients sum to the
 // global batch's).
 func (w *Workspace[T]) Gradients(audio []T, neg int, rng *rand.Rand) (Metrics, error) {
-	return w.run(audio, neg, rng, true)
+	return w.run(audio, neg, rng, true, true)
 }
 
-func (w *Workspace[T]) run(audio []T, neg int, rng *rand.Rand, grads bool) (Metrics, error) {
+// run computes the loss, and with grads its gradients; with training,
+// the loss of training: values of the predictions dropped (SetDropout,
+// DropKey).
+func (w *Workspace[T]) run(audio []T, neg int, rng *rand.Rand, grads, training bool) (Metrics, error) {
 	K := w.m.Arch.Predict
+	w.drop.on = training && w.drop.p > 0
 	w.Encode(audio)
 	if err := w.gatherZ(); err != nil {
 		return Metrics{}, err

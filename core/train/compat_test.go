@@ -116,6 +116,7 @@ func TestNewValidatesOptions(t *testing.T) {
 		"decay before the warm-up": func(o *Options) { o.Decay = 1 },
 		"more speakers than batch": func(o *Options) { o.Speakers = 4 },
 		"negative negatives":       func(o *Options) { o.Negatives = -1 },
+		"dropout of 1":             func(o *Options) { o.Dropout = 1 },
 	} {
 		o := testOptions()
 		change(&o)
@@ -131,12 +132,13 @@ func TestStepAllocatesNothing(t *testing.T) {
 	audio := testArch()
 	audio.ChannelNorm, audio.ContextLayers = true, 2
 	for _, c := range []struct {
-		arch cpc.Arch
-		neg  int
-	}{{testArch(), 0}, {testArch(), 5}, {audio, 5}} {
+		arch    cpc.Arch
+		neg     int
+		dropout float64
+	}{{testArch(), 0, 0}, {testArch(), 5, 0}, {audio, 5, 0.5}} {
 		neg := c.neg
 		opts := testOptions()
-		opts.Negatives = neg
+		opts.Negatives, opts.Dropout = neg, c.dropout
 		m, err := NewModel(c.arch, opts.Seed)
 		if err != nil {
 			t.Fatal(err)

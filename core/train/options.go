@@ -26,6 +26,10 @@ type Options struct {
 	// until a step; Speakers follows the last.
 	Curriculum []SamplerPhase `json:"curriculum,omitempty"`
 	Seed       uint64         `json:"seed"`
+	// Dropout is the probability that training zeroes a value of a
+	// prediction (CPC_audio's; cpc.Workspace.SetDropout); 0, the paper's,
+	// is left out of the JSON, so older runs' options read the same.
+	Dropout float64 `json:"dropout,omitempty"`
 }
 
 // Defaults are the paper's: windows of 20480 samples, batch 8, Adam at a
@@ -50,6 +54,8 @@ func (o Options) Validate(arch cpc.Arch) error {
 			o.Window, arch.Frames(o.Window), arch.Predict)
 	case o.Negatives < 0:
 		return bad("negatives must be 0 (batch) or a positive count (got %d)", o.Negatives)
+	case !(o.Dropout >= 0 && o.Dropout < 1):
+		return bad("dropout must be at least 0 and below 1 (got %g)", o.Dropout)
 	}
 	if err := o.Schedule.Validate(); err != nil {
 		return bad("%w", err)

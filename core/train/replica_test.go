@@ -74,11 +74,16 @@ func newReplica(g dist.Group, opts Options) (*Trainer, error) {
 // TestReplicasTrainAsOneBatch: two replicas with two windows each train
 // as one process with the four: the same losses and weights after 20
 // steps, to 1e-5; on windows a test arranges, and on the sampler's (every
-// replica draws the global batch and keeps its share).
+// replica draws the global batch and keeps its share); with dropout, the
+// same values dropped.
 func TestReplicasTrainAsOneBatch(t *testing.T) {
-	for _, sampled := range []bool{false, true} {
+	for _, c := range []struct {
+		sampled bool
+		dropout float64
+	}{{false, 0}, {true, 0}, {false, 0.3}} {
+		sampled := c.sampled
 		opts := testOptions()
-		opts.Batch, opts.Negatives, opts.LR = 4, 0, 2e-4 // the paper's rate
+		opts.Batch, opts.Negatives, opts.LR, opts.Dropout = 4, 0, 2e-4, c.dropout // the paper's rate
 		if sampled {
 			opts.Speakers = 2 // a sampler of the global batch
 		}

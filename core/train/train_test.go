@@ -134,25 +134,29 @@ func TestLossFallsAndRunsAreIdentical(t *testing.T) {
 }
 
 // TestResumeContinuesExactly resumes before the curriculum's switch, so
-// the resumed run must also keep the saved sampler phases.
+// the resumed run must also keep the saved sampler phases; and with
+// dropout, whose values dropped the saved generator state decides.
 func TestResumeContinuesExactly(t *testing.T) {
 	c := testCorpus(2)
-	straight, split := t.TempDir(), t.TempDir()
-	opts := testOptions()
-	opts.Curriculum = []SamplerPhase{{Speakers: 1, Until: 7}}
-	runFor(t, opts, testPlan(straight, 12), "", c)
-	runFor(t, opts, testPlan(split, 5), "", c) // saved at 2, 4 and 5
-	tr := runFor(t, Options{}, testPlan(split, 12), split, c)
-	if tr.Step != 12 {
-		t.Fatalf("resumed run stopped at step %d", tr.Step)
-	}
-	for _, f := range []string{cpc.ModelFile, StateFile} {
-		if !bytes.Equal(read(t, straight, f), read(t, split, f)) {
-			t.Errorf("%s differs between 12 steps and 5 + resume + 7", f)
+	for _, dropout := range []float64{0, 0.3} {
+		straight, split := t.TempDir(), t.TempDir()
+		opts := testOptions()
+		opts.Curriculum = []SamplerPhase{{Speakers: 1, Until: 7}}
+		opts.Dropout = dropout
+		runFor(t, opts, testPlan(straight, 12), "", c)
+		runFor(t, opts, testPlan(split, 5), "", c) // saved at 2, 4 and 5
+		tr := runFor(t, Options{}, testPlan(split, 12), split, c)
+		if tr.Step != 12 || tr.Opts.Dropout != dropout {
+			t.Fatalf("resumed run stopped at step %d with dropout %v", tr.Step, tr.Opts.Dropout)
 		}
-	}
-	if !sameRecords(lossLines(t, straight), lossLines(t, split)) {
-		t.Error("metrics differ between 12 steps and 5 + resume + 7")
+		for _, f := range []string{cpc.ModelFile, StateFile} {
+			if !bytes.Equal(read(t, straight, f), read(t, split, f)) {
+				t.Errorf("dropout %v: %s differs between 12 steps and 5 + resume + 7", dropout, f)
+			}
+		}
+		if !sameRecords(lossLines(t, straight), lossLines(t, split)) {
+			t.Errorf("dropout %v: metrics differ between 12 steps and 5 + resume + 7", dropout)
+		}
 	}
 }
 

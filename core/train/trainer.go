@@ -120,6 +120,9 @@ func build(g dist.Group, model *cpc.Model[float32], opts Options, step int, data
 	if err := t.ws.Join(g); err != nil {
 		return nil, err
 	}
+	if err := t.ws.SetDropout(opts.Dropout); err != nil {
+		return nil, err
+	}
 	if g.Size() > 1 {
 		t.Reduce = t.sumGradients
 	}
@@ -216,6 +219,7 @@ func (t *Trainer) TrainBatch() (cpc.Metrics, error) {
 func (t *Trainer) update(start time.Time) (cpc.Metrics, error) {
 	t.Model.ZeroGrad()
 	var err error
+	t.ws.DropKey(dropKey(t.Opts.Seed, t.Step))
 	if t.met, err = t.ws.Gradients(t.batch, t.Opts.Negatives, t.negRNG); err != nil {
 		return t.met, fmt.Errorf("step %d: %w", t.Step+1, err)
 	}
@@ -268,3 +272,10 @@ func (t *Trainer) savedNote() string {
 }
 
 func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+
+// dropKey is the dropout key of the step after step steps of a run with
+// seed: every replica of a group computes the same, and a resumed run
+// the straight one's, with no generator state to keep.
+func dropKey(seed uint64, step int) uint64 {
+	return seed*0x9e3779b97f4a7c15 ^ uint64(step)
+}
