@@ -60,6 +60,18 @@ class Encoder(nn.Module):
         return x.transpose(1, 2)
 
 
+class FeedForward(nn.Module):
+    """CPC_audio's 'ffd' predictor (its FFNetwork): lin2(relu(lin1(c)))."""
+
+    def __init__(self, hidden, units, channels):
+        super().__init__()
+        self.lin1 = nn.Linear(hidden, units)
+        self.lin2 = nn.Linear(units, channels)
+
+    def forward(self, x):
+        return self.lin2(torch.relu(self.lin1(x)))
+
+
 class CPC(nn.Module):
     def __init__(self, cfg):
         super().__init__()
@@ -67,8 +79,11 @@ class CPC(nn.Module):
         self.encoder = Encoder(cfg["channels"], cfg["kernels"], cfg["strides"], cfg.get("channel_norm", False))
         layers = max(1, cfg.get("context_layers", 0))
         self.gru = nn.GRU(cfg["channels"], cfg["hidden"], num_layers=layers, batch_first=True)
+        units = cfg.get("predictor_hidden", 0)
         self.predictors = nn.ModuleList(
-            nn.Linear(cfg["hidden"], cfg["channels"], bias=False) for _ in range(cfg["prediction_steps"]))
+            FeedForward(cfg["hidden"], units, cfg["channels"]) if units
+            else nn.Linear(cfg["hidden"], cfg["channels"], bias=False)
+            for _ in range(cfg["prediction_steps"]))
 
     def forward(self, x):
         z = self.encoder(x)

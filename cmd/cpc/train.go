@@ -282,6 +282,7 @@ func addArchFlags(fl *flag.FlagSet) map[string]func(*cpc.Arch) {
 	norm := fl.Bool("channel-norm", false, "normalise each encoder step over its channels after every convolution, as CPC_audio (overrides the preset)")
 	layers := fl.Int("context-layers", 0, "stacked GRU layers of the context network (overrides the preset)")
 	meanScores := fl.Bool("mean-scores", false, "score predictions by the mean of the products over the channels, not their sum, as CPC_audio (overrides the preset)")
+	head := fl.Int("predictor-hidden", 0, "units of a feed-forward prediction head per k (lin2(ReLU(lin1(c_t)))), CPC_audio's 'ffd'; 0: the paper's linear predictors (overrides the preset)")
 	return map[string]func(*cpc.Arch){
 		"channels":         func(a *cpc.Arch) { a.Channels = *channels },
 		"hidden":           func(a *cpc.Arch) { a.Hidden = *hidden },
@@ -289,6 +290,7 @@ func addArchFlags(fl *flag.FlagSet) map[string]func(*cpc.Arch) {
 		"channel-norm":     func(a *cpc.Arch) { a.ChannelNorm = *norm },
 		"context-layers":   func(a *cpc.Arch) { a.ContextLayers = *layers },
 		"mean-scores":      func(a *cpc.Arch) { a.MeanScores = *meanScores },
+		"predictor-hidden": func(a *cpc.Arch) { a.PredictorHidden = *head },
 	}
 }
 
@@ -567,6 +569,9 @@ func printSummary(w io.Writer, t *train.Trainer, c *data.Corpus, where string, t
 	}
 	if arch.MeanScores {
 		extras += ", mean scores"
+	}
+	if arch.PredictorHidden > 0 {
+		extras += fmt.Sprintf(", feed-forward heads of %d", arch.PredictorHidden)
 	}
 	fmt.Fprintf(w, "model: %s (C %d, H %d, K %d%s; %d frames per window; %.2fM parameters); batch %d, lr %g, negatives %s, seed %d\n",
 		arch.Name, arch.Channels, arch.Hidden, arch.Predict, extras, arch.Frames(o.Window), float64(nparams)/1e6, o.Batch, o.LR, neg, o.Seed)

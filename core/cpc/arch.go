@@ -30,6 +30,9 @@ type Arch struct {
 	// softmax temperature of C, which a normalised encoder needs, its z
 	// being of norm about √C where the paper's starts near 0.
 	MeanScores bool `json:"mean_scores,omitempty"`
+	// PredictorHidden, if not 0, makes each predictor CPC_audio's
+	// feed-forward head with this many hidden units (see Predictor).
+	PredictorHidden int `json:"predictor_hidden,omitempty"`
 }
 
 // ErrArch is wrapped by every error of an architecture that cannot work.
@@ -115,6 +118,8 @@ func (a Arch) Validate() error {
 		return bad("kernels and strides must be positive (got %v and %v)", a.Kernels, a.Strides)
 	case a.ContextLayers < 0 || a.ContextLayers > maxContextLayers:
 		return bad("context_layers must be 1 to %d (got %d)", maxContextLayers, a.ContextLayers)
+	case a.PredictorHidden < 0:
+		return bad("predictor_hidden must be 0 (linear predictors) or positive (got %d)", a.PredictorHidden)
 	case a.ChannelNorm && a.Channels < 2:
 		// The variance over channels is the unbiased one, over C − 1.
 		return bad("channel_norm needs at least 2 channels (got %d)", a.Channels)
@@ -129,7 +134,8 @@ const maxContextLayers = 4
 func (a Arch) Equal(b Arch) bool {
 	return a.Channels == b.Channels && a.Hidden == b.Hidden && a.Predict == b.Predict &&
 		slices.Equal(a.Kernels, b.Kernels) && slices.Equal(a.Strides, b.Strides) &&
-		a.ChannelNorm == b.ChannelNorm && a.Layers() == b.Layers() && a.MeanScores == b.MeanScores
+		a.ChannelNorm == b.ChannelNorm && a.Layers() == b.Layers() && a.MeanScores == b.MeanScores &&
+		a.PredictorHidden == b.PredictorHidden
 }
 
 // scoreScale is the factor of a score c_t·(W_kᵀ z): 1/C with MeanScores.

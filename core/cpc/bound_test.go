@@ -25,7 +25,7 @@ func nceEstimate(t *testing.T, d int, rho float64, n, trials int, rng *rand.Rand
 	}
 	w := m.NewWorkspace(n, 2)
 	C := d + 1
-	identity := m.Predictors[0].W.W
+	identity := m.Predictors[0].Out.W.W
 	for i := range identity {
 		identity[i] = 0
 	}

@@ -56,7 +56,7 @@ func directInfoNCE(m *Model[float64], w *Workspace[float64], neg int, rng *rand.
 	c := func(t, b int) []float64 { return w.ctx[(t*B+b)*H : (t*B+b+1)*H] }
 	n := 0
 	for k := 1; k <= cfg.Predict; k++ {
-		W := m.Predictors[k-1].W.W
+		W := m.Predictors[k-1].Out.W.W
 		for t := 0; t < T-k; t++ {
 			for b := 0; b < B; b++ {
 				pred := make([]float64, C)
@@ -151,13 +151,17 @@ func TestLossGradients(t *testing.T) {
 	normed.ChannelNorm, stacked.ContextLayers = true, 2
 	both.ChannelNorm, both.ContextLayers, both.MeanScores = true, 3, true
 	wideBoth.ChannelNorm, wideBoth.ContextLayers, wideBoth.MeanScores = true, 2, true
+	// CPC_audio's feed-forward head, alone and with the rest.
+	headed, headedBoth := tinyArch(), both
+	headed.PredictorHidden, headedBoth.PredictorHidden = 6, 5
 	for _, c := range []struct {
 		neg, window int
 		arch        Arch
 		predict     bool
 	}{{0, 34, tinyArch(), false}, {4, 34, tinyArch(), false}, {0, 40, tinyArch(), false}, {0, 200, tinyArch(), false}, {0, 90, wide, false},
 		{0, 34, normed, false}, {4, 40, stacked, false}, {0, 34, both, false}, {0, 90, wideBoth, false},
-		{0, 34, tinyArch(), true}, {4, 34, tinyArch(), true}, {0, 34, both, true}} {
+		{0, 34, tinyArch(), true}, {4, 34, tinyArch(), true}, {0, 34, both, true},
+		{0, 34, headed, true}, {4, 34, headed, true}, {0, 40, headedBoth, true}} {
 		neg := c.neg
 		m, w, audio := modelOf(t, c.arch, c.window, 4)
 		if c.predict {
@@ -237,6 +241,36 @@ func TestNamesAndShapesArePyTorchs(t *testing.T) {
 	}
 }
 
+// TestHeadNames: a feed-forward head's parameters carry CPC_audio's
+// FFNetwork names (lin1, lin2, each with a bias) in place of the linear
+// predictor's weight.
+func TestHeadNames(t *testing.T) {
+	cfg, _ := Preset("small")
+	cfg.PredictorHidden = 64
+	m, err := New[float32](cfg, rand.New(rand.NewPCG(1, 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string][]int{}
+	for _, p := range m.Params() {
+		got[p.Name] = p.Shape
+	}
+	want := map[string][]int{"predictors.0.lin1.weight": {64, 128}, "predictors.0.lin1.bias": {64},
+		"predictors.11.lin2.weight": {128, 64}, "predictors.11.lin2.bias": {128}}
+	for name, shape := range want {
+		if !equalInts(got[name], shape) {
+			t.Errorf("%s: shape %v, want %v", name, got[name], shape)
+		}
+	}
+	if _, ok := got["predictors.0.weight"]; ok || len(got) != 5*2+4+12*4 {
+		t.Errorf("%d parameters, want 62, none named predictors.0.weight", len(got))
+	}
+	cfg.PredictorHidden = -1
+	if _, err := New[float32](cfg, nil); err == nil {
+		t.Error("a head of -1 units was made")
+	}
+}
+
 // TestCPCAudioNames: the cpc_audio preset adds torch-named channel norms
 // and a second GRU layer to small's parameters, after them in the order.
 func TestCPCAudioNames(t *testing.T) {
@@ -309,12 +343,15 @@ func equalInts(a, b []int) bool {
 
 func TestCheckpointRoundTrip(t *testing.T) {
 	for _, name := range []string{"small", "cpc_audio"} {
-		checkpointRoundTrip(t, name)
+		cfg, _ := Preset(name)
+		checkpointRoundTrip(t, cfg)
 	}
+	headed, _ := Preset("cpc_audio")
+	headed.PredictorHidden = 32
+	checkpointRoundTrip(t, headed)
 }
 
-func checkpointRoundTrip(t *testing.T, name string) {
-	cfg, _ := Preset(name)
+func checkpointRoundTrip(t *testing.T, cfg Arch) {
 	m, _ := New[float32](cfg, rand.New(rand.NewPCG(2, 2)))
 	p := t.TempDir() + "/m.safetensors"
 	if err := m.Save(p, map[string]string{"step": "7"}); err != nil {
@@ -353,7 +390,7 @@ func TestTiesAreWrong(t *testing.T) {
 	for _, neg := range []int{0, 5} {
 		m, w, audio := tinyModel(t, 3, 34)
 		for _, p := range m.Predictors {
-			clear(p.W.W)
+			clear(p.Out.W.W)
 		}
 		if met, _ := w.Loss(audio, neg, rand.New(rand.NewPCG(9, 9))); met.Accuracy != 0 {
 			t.Errorf("neg %d: accuracy %v with every score equal", neg, met.Accuracy)

@@ -15,7 +15,7 @@ func TestDropoutGradients(t *testing.T) {
 	for _, c := range []struct {
 		neg  int
 		arch Arch
-	}{{0, tinyArch()}, {4, tinyArch()}, {0, both}} {
+	}{{0, tinyArch()}, {4, tinyArch()}, {0, both}, {0, headed(both)}} {
 		m, w, audio := modelOf(t, c.arch, 34, 4)
 		if err := w.SetDropout(0.5); err != nil {
 			t.Fatal(err)
@@ -119,4 +119,10 @@ func boolInt(b bool) int {
 		return 1
 	}
 	return 0
+}
+
+// headed is a with a feed-forward head of 5 hidden units.
+func headed(a Arch) Arch {
+	a.PredictorHidden = 5
+	return a
 }

@@ -14,6 +14,9 @@ import "github.com/gocpc/cpc/core/nn"
 //	GRU layer:       T·B · 3H · C  (input; H above the first)  +  T·B · 3H · H  (recurrent)
 //	predictor k:     (T−k)·B · C · H    (W_kᵀ z of every candidate)
 //	InfoNCE at k:    ((T−k)·B)² · H     (scores c_t·W_kᵀz, see infonce.go)
+//
+// A feed-forward head of D units predicts instead: (T−k)·B · (H·D + D·C)
+// for the head, ((T−k)·B)² · C for the scores ŷ·z.
 func (c Arch) StepFLOPs(batch, samples int) float64 {
 	var f float64
 	n, in := samples, 1
@@ -34,9 +37,13 @@ func (c Arch) StepFLOPs(batch, samples int) float64 {
 		f += 3 * 2 * rows * float64(3*c.Hidden) * float64(in+c.Hidden)
 	}
 	for k := 1; k <= c.Predict; k++ {
-		r := float64((n - k) * batch)
-		f += 3 * 2 * r * float64(c.Channels) * float64(c.Hidden)
-		f += 3 * 2 * r * r * float64(c.Hidden)
+		r, C, H, D := float64((n-k)*batch), float64(c.Channels), float64(c.Hidden), float64(c.PredictorHidden)
+		if D > 0 {
+			f += 3*2*r*(H*D+D*C) + 3*2*r*r*C
+			continue
+		}
+		f += 3 * 2 * r * C * H
+		f += 3 * 2 * r * r * H
 	}
 	return f
 }

@@ -34,23 +34,31 @@ type nceScratch[T nn.Float] struct {
 	scores  []T     // [rows, candidates]
 	proj    []T     // [candidates, H]: W_kᵀ z of every candidate; predicting, [rows, C]: W_k c_t
 	dproj   []T     // its gradient
+	hid     []T     // with a feed-forward head: its hidden values, [rows, D]
+	dhid    []T     // their gradient
 	logits  []T     // sampled mode: [rows, 1 + neg], the positive first
 	cols    []int32 // sampled mode: the candidate row of z behind each logit
 	losses  rowLosses[T]
 }
 
 // newNCEScratch returns scratch for rows predictions scored against up
-// to cands candidates, projecting the predictions if predict; the positive
-// of prediction row i is candidate positive(i) (see batchLayout).
+// to cands candidates, projecting the predictions if predict (always with
+// a feed-forward head, which has no transpose); the positive of
+// prediction row i is candidate positive(i) (see batchLayout).
 func newNCEScratch[T nn.Float](rows, cands int, arch Arch, layout batchLayout, predict bool) nceScratch[T] {
 	blocks := (rows + lossBlock - 1) / lossBlock
+	predict = predict || arch.PredictorHidden > 0
 	n := cands * arch.Hidden
 	if predict {
 		n = rows * arch.Channels
 	}
-	return nceScratch[T]{predict: predict, scores: make([]T, rows*cands),
+	nc := nceScratch[T]{predict: predict, scores: make([]T, rows*cands),
 		proj: make([]T, n), dproj: make([]T, n),
 		losses: rowLosses[T]{lse: make([]T, rows), loss: make([]float64, blocks), correct: make([]int, blocks), layout: layout}}
+	if d := arch.PredictorHidden; d > 0 {
+		nc.hid, nc.dhid = make([]T, rows*d), make([]T, rows*d)
+	}
+	return nc
 }
 
 // batchLayout places a replica's windows in the global batch: the local
@@ -83,7 +91,7 @@ func (w *Workspace[T]) infoNCEForward(k, neg int, rng *rand.Rand, met *Metrics) 
 	s := w.nce.scores[:st.rows*st.ncand]
 	if w.nce.predict {
 		pred := w.nce.proj[:st.rows*C]
-		w.m.Predictors[k-1].Forward(st.rows, w.ctx, H, pred, C)
+		w.m.Predictors[k-1].Forward(st.rows, w.ctx, H, pred, C, w.nce.hid)
 		if w.drop.on {
 			w.drop.forward(pred, k, st.rows, C, w.layout)
 		}
@@ -91,7 +99,7 @@ func (w *Workspace[T]) infoNCEForward(k, neg int, rng *rand.Rand, met *Metrics) 
 		nn.Gemm(false, true, st.rows, st.ncand, C, T(w.m.Arch.scoreScale()), pred, C, w.zg[st.first*C:], C, 0, s, st.ncand)
 	} else {
 		proj := w.nce.proj[:st.ncand*H]
-		w.m.Predictors[k-1].TransposedForward(st.ncand, w.zg[st.first*C:], C, proj, H)
+		w.m.Predictors[k-1].Out.TransposedForward(st.ncand, w.zg[st.first*C:], C, proj, H)
 		w.lap(PredictorsForward, &t)
 		nn.Gemm(false, true, st.rows, st.ncand, H, T(w.m.Arch.scoreScale()), w.ctx, H, proj, H, 0, s, st.ncand)
 	}
@@ -131,7 +139,7 @@ func (w *Workspace[T]) infoNCEBackward(st nceStep, scale float64) {
 		if w.drop.on {
 			w.drop.backward(dpred)
 		}
-		w.m.Predictors[st.k-1].Backward(st.rows, w.ctx, H, dpred, C, w.dctx)
+		w.m.Predictors[st.k-1].Backward(st.rows, w.ctx, H, dpred, C, w.dctx, w.nce.hid, w.nce.dhid)
 		w.lap(PredictorsBackward, &t)
 		return
 	}
@@ -139,7 +147,7 @@ func (w *Workspace[T]) infoNCEBackward(st nceStep, scale float64) {
 	nn.Gemm(false, false, st.rows, H, st.ncand, a, s, st.ncand, proj, H, 1, w.dctx, H)
 	nn.Gemm(true, false, st.ncand, H, st.rows, a, s, st.ncand, w.ctx, H, 0, dproj, H)
 	w.lap(InfoNCEBack, &t)
-	w.m.Predictors[st.k-1].TransposedBackward(st.ncand, w.zg[st.first*C:], C, dproj, H, w.dzg[st.first*C:])
+	w.m.Predictors[st.k-1].Out.TransposedBackward(st.ncand, w.zg[st.first*C:], C, dproj, H, w.dzg[st.first*C:])
 	w.lap(PredictorsBackward, &t)
 }
 

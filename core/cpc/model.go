@@ -10,7 +10,8 @@ import (
 // Model is the CPC network: encoder convolutions (each followed by ReLU),
 // the GRU context network and one bias-free predictor per future step.
 // Its parameters carry the names and shapes of the equivalent PyTorch
-// modules (encoder.convs.{i}, gru, predictors.{k}).
+// modules (encoder.convs.{i}, gru, predictors.{k}; with
+// Arch.PredictorHidden, predictors.{k}.lin1 and .lin2: head.go).
 //
 // With Arch.ChannelNorm each convolution's output is normalised over its
 // channels before the ReLU (encoder.norms.{i}), as in CPC_audio; with
@@ -22,7 +23,7 @@ type Model[T nn.Float] struct {
 	Norms      []*nn.ChannelNorm[T] // one per convolution, or none
 	GRU        *nn.GRU[T]           // the context's first layer, GRUs[0]
 	GRUs       []*nn.GRU[T]         // every layer of the context, bottom first
-	Predictors []*nn.Linear[T]      // Predictors[k−1] predicts z_{t+k} from c_t
+	Predictors []*Predictor[T]      // Predictors[k−1] predicts z_{t+k} from c_t
 	params     []*nn.Param[T]       // Params' list, made once so steps allocate nothing
 }
 
@@ -50,7 +51,7 @@ func New[T nn.Float](arch Arch, rng *rand.Rand) (*Model[T], error) {
 	}
 	m.GRU = m.GRUs[0]
 	for k := 0; k < arch.Predict; k++ {
-		m.Predictors = append(m.Predictors, nn.NewLinear[T](fmt.Sprintf("predictors.%d", k), arch.Hidden, arch.Channels, rng))
+		m.Predictors = append(m.Predictors, newPredictor[T](arch, k, rng))
 	}
 	for _, c := range m.Convs {
 		m.params = append(m.params, c.W, c.B)
@@ -62,7 +63,7 @@ func New[T nn.Float](arch Arch, rng *rand.Rand) (*Model[T], error) {
 		m.params = append(m.params, g.Wih, g.Whh, g.Bih, g.Bhh)
 	}
 	for _, p := range m.Predictors {
-		m.params = append(m.params, p.W)
+		m.params = append(m.params, p.params()...)
 	}
 	return m, nil
 }

@@ -26,7 +26,14 @@ func TestReplicasEqualOneBatch(t *testing.T) {
 // TestReplicasDropAsOneBatch: with dropout, replicas drop the values one
 // process with the whole batch drops (the same key).
 func TestReplicasDropAsOneBatch(t *testing.T) {
-	replicasEqualOneBatch(t, Arch{Name: "tiny", Channels: 6, Hidden: 5, Predict: 3, Kernels: []int{4, 3}, Strides: []int{2, 2}}, 0.5)
+	tiny := Arch{Name: "tiny", Channels: 6, Hidden: 5, Predict: 3, Kernels: []int{4, 3}, Strides: []int{2, 2}}
+	replicasEqualOneBatch(t, tiny, 0.5)
+	replicasEqualOneBatch(t, headed(tiny), 0.5)
+}
+
+// TestReplicasWithAHeadEqualOneBatch: so with a feed-forward head.
+func TestReplicasWithAHeadEqualOneBatch(t *testing.T) {
+	replicasEqualOneBatch(t, headed(Arch{Name: "tiny", Channels: 6, Hidden: 5, Predict: 3, Kernels: []int{4, 3}, Strides: []int{2, 2}}), 0)
 }
 
 func replicasEqualOneBatch(t *testing.T, arch Arch, dropout float64) {
@@ -68,7 +75,7 @@ func replicasEqualOneBatch(t *testing.T, arch Arch, dropout float64) {
 		if err := w.Join(groups[r]); err != nil {
 			t.Fatal(err)
 		}
-		if want := arch.Channels == arch.Hidden || dropout > 0; w.nce.predict != want {
+		if want := arch.Channels == arch.Hidden || dropout > 0 || arch.PredictorHidden > 0; w.nce.predict != want {
 			t.Fatalf("%s: a replica projects the predictions: %v, want %v", arch.Name, w.nce.predict, want)
 		}
 		wg.Go(func() {

@@ -144,6 +144,36 @@ func TestLinearGradients(t *testing.T) {
 	}
 }
 
+// TestBiasedLinearGradients: y = x·Wᵀ + b, rows wider than their values.
+func TestBiasedLinearGradients(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	l := NewBiasedLinear[float64]("p", 5, 3, rng)
+	if l.B.Name != "p.bias" || len(l.B.W) != 3 || l.B.W[0] == 0 {
+		t.Fatalf("bias %s %v", l.B.Name, l.B.W)
+	}
+	const m, ldx, ldy = 4, 7, 6
+	x, dy := randVec(rng, m*ldx), randVec(rng, m*ldy)
+	y := make([]float64, m*ldy)
+	loss := func() float64 {
+		l.Forward(m, x, ldx, y, ldy)
+		s := 0.0
+		for i := range m {
+			s += dot(y[i*ldy:i*ldy+3], dy[i*ldy:i*ldy+3])
+		}
+		return s
+	}
+	dx := make([]float64, len(x))
+	l.Backward(m, x, ldx, dy, ldy, dx)
+	for i := range m {
+		for j := 5; j < ldx; j++ {
+			dx[i*ldx+j] = 0
+		}
+	}
+	checkGrad(t, "biased linear dx", x, dx, loss)
+	checkGrad(t, "biased linear dW", l.W.W, l.W.G, loss)
+	checkGrad(t, "biased linear db", l.B.W, l.B.G, loss)
+}
+
 // TestGRUGradients checks the GRU on one thread and with its batch rows
 // split over two (recurrence).
 func TestGRUGradients(t *testing.T) {

@@ -131,11 +131,13 @@ func TestNewValidatesOptions(t *testing.T) {
 func TestStepAllocatesNothing(t *testing.T) {
 	audio := testArch()
 	audio.ChannelNorm, audio.ContextLayers = true, 2
+	headed := audio
+	headed.PredictorHidden = 6
 	for _, c := range []struct {
 		arch    cpc.Arch
 		neg     int
 		dropout float64
-	}{{testArch(), 0, 0}, {testArch(), 5, 0}, {audio, 5, 0.5}} {
+	}{{testArch(), 0, 0}, {testArch(), 5, 0}, {audio, 5, 0.5}, {headed, 0, 0.5}} {
 		neg := c.neg
 		opts := testOptions()
 		opts.Negatives, opts.Dropout = neg, c.dropout
