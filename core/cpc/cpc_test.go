@@ -2,6 +2,7 @@ package cpc
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -181,19 +182,26 @@ func TestLossGradients(t *testing.T) {
 			m.ZeroGrad()
 			w.Gradients(audio, neg, rand.New(rand.NewPCG(5, 5)))
 		}
-		const eps = 1e-6
-		for _, p := range m.Params() {
-			for i := range p.W {
-				old := p.W[i]
-				p.W[i] = old + eps
-				up := loss()
-				p.W[i] = old - eps
-				down := loss()
-				p.W[i] = old
-				num := (up - down) / (2 * eps)
-				if math.Abs(num-p.G[i]) > 1e-6*max(1, math.Abs(num)) {
-					t.Fatalf("neg %d: %s[%d]: analytic %.9g, numeric %.9g", neg, p.Name, i, p.G[i], num)
-				}
+		checkParamGradients(t, fmt.Sprintf("%s, neg %d", c.arch.Name, neg), m, loss)
+	}
+}
+
+// checkParamGradients compares every parameter gradient of m with central
+// differences of loss.
+func checkParamGradients(t *testing.T, what string, m *Model[float64], loss func() float64) {
+	t.Helper()
+	const eps = 1e-6
+	for _, p := range m.Params() {
+		for i := range p.W {
+			old := p.W[i]
+			p.W[i] = old + eps
+			up := loss()
+			p.W[i] = old - eps
+			down := loss()
+			p.W[i] = old
+			num := (up - down) / (2 * eps)
+			if math.Abs(num-p.G[i]) > 1e-6*max(1, math.Abs(num)) {
+				t.Fatalf("%s: %s[%d]: analytic %.9g, numeric %.9g", what, p.Name, i, p.G[i], num)
 			}
 		}
 	}

@@ -1,6 +1,7 @@
 package cpc
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -38,21 +39,7 @@ func TestDropoutGradients(t *testing.T) {
 		if clean, _ := w.Loss(audio, c.neg, gen()); math.Abs(clean.Loss-loss()) < 1e-3 {
 			t.Fatalf("neg %d: the loss with dropout %v is the loss without %v", c.neg, loss(), clean.Loss)
 		}
-		const eps = 1e-6
-		for _, p := range m.Params() {
-			for i := range p.W {
-				old := p.W[i]
-				p.W[i] = old + eps
-				up := loss()
-				p.W[i] = old - eps
-				down := loss()
-				p.W[i] = old
-				num := (up - down) / (2 * eps)
-				if math.Abs(num-p.G[i]) > 1e-6*max(1, math.Abs(num)) {
-					t.Fatalf("neg %d, %s: %s[%d]: analytic %.9g, numeric %.9g", c.neg, c.arch.Name, p.Name, i, p.G[i], num)
-				}
-			}
-		}
+		checkParamGradients(t, fmt.Sprintf("%s, neg %d, dropout", c.arch.Name, c.neg), m, loss)
 	}
 }
 
