@@ -27,7 +27,8 @@ import (
 // candidates (the global batch's) than predictions (its share): there,
 // where it costs less (see predictCheaper; with H = C, always), the
 // predictions W_k c_t are computed instead, and scored against z itself;
-// so they are with dropout (dropout.go), which drops values of them.
+// so they are with dropout (dropout.go), which drops values of them, and
+// with a feed-forward head (head.go), which has no transpose.
 
 type nceScratch[T nn.Float] struct {
 	predict bool    // project the predictions (W_k c_t), not the candidates
