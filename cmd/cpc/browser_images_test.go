@@ -50,7 +50,9 @@ func TestBrowserImages(t *testing.T) {
 	if !eval[bool](p, `document.getElementById('speech-mode').hidden`) {
 		t.Fatal("the Images tab did not hide the speech mode")
 	}
-	p.do(chromedp.Click("#load-digits"))
+	// The button stays disabled until the page's engine has started: a
+	// click before then (a slow machine) would be lost.
+	p.do(chromedp.WaitEnabled("#load-digits"), chromedp.Click("#load-digits"))
 	eval[any](p, `new Promise(ok => { const t = setInterval(() => {
 		if (cpcDemo.images.status().digits) { clearInterval(t); ok(true); } }, 20); })`)
 	if s := eval[imageStatus](p, `cpcDemo.images.status()`); s.Digits.Train != 6000 || s.Digits.Test != 1000 {
