@@ -26,8 +26,7 @@ func tinyModel(t *testing.T, seed uint64, window int) (*Model[float64], *Workspa
 // projectPredictions makes w's InfoNCE project the predictions (W_k c_t)
 // rather than the candidates, as replicas do where that costs less.
 func projectPredictions[T nn.Float](w *Workspace[T]) {
-	rows := w.frames * w.batch
-	w.nce = newNCEScratch[T](rows, w.frames*w.layout.global, w.m.Arch, w.layout, true)
+	w.newNCE(w.frames*w.layout.global, true)
 }
 
 // modelOf returns a model of arch, a workspace for tinyBatch windows of

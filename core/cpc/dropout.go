@@ -35,8 +35,7 @@ func (w *Workspace[T]) SetDropout(p float64) error {
 	}
 	w.drop.p = p
 	if p > 0 && w.nce.scores != nil && !w.nce.predict {
-		rows := w.frames * w.batch
-		w.nce = newNCEScratch[T](rows, w.frames*w.layout.global, w.m.Arch, w.layout, true)
+		w.newNCE(w.frames*w.layout.global, true)
 	}
 	if p > 0 && w.drop.keep == nil {
 		w.drop.keep = make([]T, w.frames*w.batch*w.m.Arch.Channels)

@@ -42,13 +42,20 @@ type nceScratch[T nn.Float] struct {
 	losses  rowLosses[T]
 }
 
+// newNCE gives the workspace InfoNCE's scratch for its rows' predictions
+// scored against cands candidates: projecting the predictions where that
+// costs less (cheaper), and always with dropout (which drops values of
+// them) or a feed-forward head (which has no transpose).
+func (w *Workspace[T]) newNCE(cands int, cheaper bool) {
+	predict := cheaper || w.drop.p > 0 || w.m.Arch.PredictorHidden > 0
+	w.nce = newNCEScratch[T](w.frames*w.batch, cands, w.m.Arch, w.layout, predict)
+}
+
 // newNCEScratch returns scratch for rows predictions scored against up
-// to cands candidates, projecting the predictions if predict (always with
-// a feed-forward head, which has no transpose); the positive of
-// prediction row i is candidate positive(i) (see batchLayout).
+// to cands candidates, projecting the predictions if predict; the positive
+// of prediction row i is candidate positive(i) (see batchLayout).
 func newNCEScratch[T nn.Float](rows, cands int, arch Arch, layout batchLayout, predict bool) nceScratch[T] {
 	blocks := (rows + lossBlock - 1) / lossBlock
-	predict = predict || arch.PredictorHidden > 0
 	n := cands * arch.Hidden
 	if predict {
 		n = rows * arch.Channels

@@ -118,7 +118,7 @@ func (m *Model[T]) newWorkspace(batch, samples int, train bool) *Workspace[T] {
 			w.dmids = append(w.dmids, make([]T, rows*cfg.Hidden))
 		}
 		w.dzg = w.dz
-		w.nce = newNCEScratch[T](rows, rows, cfg, w.layout, false)
+		w.newNCE(rows, false)
 	}
 	return w
 }
@@ -146,7 +146,7 @@ func (w *Workspace[T]) Join(g dist.Group) error {
 	// float32s (dist.SplitFloat64) and the correct count, for each k.
 	w.comm = make([]float32, max(n*rows*arch.Channels, grows*arch.Channels+3*arch.Predict))
 	w.dzg = any(w.comm[:grows*arch.Channels]).([]T)
-	w.nce = newNCEScratch[T](rows, grows, arch, w.layout, w.drop.p > 0 || predictCheaper(arch, rows, grows))
+	w.newNCE(grows, predictCheaper(arch, rows, grows))
 	return nil
 }
 
