@@ -31,7 +31,7 @@ type dropout[T nn.Float] struct {
 // infonce.go) whatever the costs say.
 func (w *Workspace[T]) SetDropout(p float64) error {
 	if !(p >= 0 && p < 1) {
-		return fmt.Errorf("%w: dropout must be at least 0 and below 1 (got %g)", ErrArch, p)
+		return fmt.Errorf("dropout must be at least 0 and below 1 (got %g)", p)
 	}
 	w.drop.p = p
 	if p > 0 && w.nce.scores != nil && !w.nce.predict {

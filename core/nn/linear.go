@@ -40,7 +40,7 @@ func (l *Linear[T]) Forward(m int, x []T, ldx int, y []T, ldy int) {
 }
 
 // Backward adds dWᵀ·x to the weight gradient, dy's column sums to the
-// bias's, and dy·W to dx (if not nil).
+// bias's, and dy·W to dx.
 func (l *Linear[T]) Backward(m int, x []T, ldx int, dy []T, ldy int, dx []T) {
 	Gemm(true, false, l.Out, l.In, m, 1, dy, ldy, x, ldx, 1, l.W.G, l.In)
 	if l.B != nil {
@@ -50,9 +50,7 @@ func (l *Linear[T]) Backward(m int, x []T, ldx int, dy []T, ldy int, dx []T) {
 			}
 		}
 	}
-	if dx != nil {
-		Gemm(false, false, m, l.In, l.Out, 1, dy, ldy, l.W.W, l.In, 1, dx, ldx)
-	}
+	Gemm(false, false, m, l.In, l.Out, 1, dy, ldy, l.W.W, l.In, 1, dx, ldx)
 }
 
 // TransposedForward computes y = x·W for m rows of Out values: the layer's
