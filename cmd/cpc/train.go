@@ -1,9 +1,11 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -79,8 +81,16 @@ func runTrain(args []string, stderr io.Writer) error {
 	default:
 		return usageError{fmt.Errorf("--on-bad-file %q: want stop or skip", *onBadFile)}
 	}
+	if *resume != "" && !isSet(fl, "data") {
+		if err := src.fromSaved(g, *resume, !isSet(fl, "split"), stderr); err != nil {
+			return rankError(g, err)
+		}
+	}
 	t, corpus, where, err := setup.start(fl, *preset, archFlags, optionFlags, src, stderr)
 	if err != nil {
+		return rankError(g, err)
+	}
+	if t.Source, err = src.record(); err != nil {
 		return rankError(g, err)
 	}
 	t.Plot = plot.Loss
@@ -427,6 +437,57 @@ type corpusSource struct {
 	dir, split string         // the bundled sample if dir is empty
 	cache      string         // cache directory; "": the default one; "none": decode into memory
 	onBad      data.OnBadFile // a file that does not decode
+}
+
+// savedSource is the corpus a checkpoint's state records (Trainer.Source):
+// the directory and split as absolute paths ("" for the bundled sample
+// and for none), or a split's name inside the corpus.
+type savedSource struct {
+	Data  string `json:"data"`
+	Split string `json:"split,omitempty"`
+}
+
+// record gives the source to keep in the state, its paths made absolute
+// so that a resume from another directory finds them.
+func (src corpusSource) record() (string, error) {
+	var s savedSource
+	var err error
+	if src.dir != "" {
+		if s.Data, err = filepath.Abs(src.dir); err != nil {
+			return "", err
+		}
+	}
+	s.Split = src.split
+	if _, statErr := os.Stat(src.split); src.split != "" && statErr == nil { // a path, as dataFile reads it
+		if s.Split, err = filepath.Abs(src.split); err != nil {
+			return "", err
+		}
+	}
+	b, err := json.Marshal(s)
+	return string(b), err
+}
+
+// fromSaved makes the corpus (and the split, if split) the ones the run
+// saved in dir was trained on: a resume without --data trains on them.
+func (src *corpusSource) fromSaved(g dist.Group, dir string, split bool, log io.Writer) error {
+	text, err := train.SavedSource(g, dir)
+	if err != nil || text == "" { // saved before sources were kept: the bundled sample, as then
+		return err
+	}
+	var s savedSource
+	if err := json.Unmarshal([]byte(text), &s); err != nil {
+		return fmt.Errorf("%s: corpus source %q: %w", filepath.Join(dir, train.StateFile), text, err)
+	}
+	src.dir = s.Data
+	if split {
+		src.split = s.Split
+	}
+	where := cmp.Or(src.dir, "the bundled sample")
+	if src.split != "" {
+		where += ", split " + src.split
+	}
+	fmt.Fprintf(log, "corpus of the saved run: %s\n", where)
+	return nil
 }
 
 // loadCorpus scans the corpus and decodes it: into memory (the bundled

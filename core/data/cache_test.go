@@ -83,6 +83,13 @@ func TestCacheReadsAsDecoded(t *testing.T) {
 		t.Fatalf("first run: %+v", rep)
 	}
 	sameAudio(t, c, fsys)
+	mem, err := Scan(fsys, nil)
+	if err == nil {
+		err = mem.Load(fsys)
+	}
+	if err != nil || mem.Fingerprint() != c.Fingerprint() {
+		t.Fatalf("fingerprint in memory %q, cached %q (%v)", mem.Fingerprint(), c.Fingerprint(), err)
+	}
 	formats := map[int]int{}
 	for _, u := range c.Utterances {
 		formats[u.format]++

@@ -49,6 +49,42 @@ func TestScanLoadAndSplit(t *testing.T) {
 	}
 }
 
+// TestFingerprint checks that the fingerprint tells corpora apart by their
+// utterances' ids and lengths (TestCacheReadsAsDecoded: a cache keeps it).
+func TestFingerprint(t *testing.T) {
+	load := func(files map[string]int) *Corpus {
+		fsys := fstest.MapFS{}
+		for name, n := range files {
+			fsys[name] = wav(n)
+		}
+		c, err := Scan(fsys, nil)
+		if err == nil {
+			err = c.Load(fsys)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	base := map[string]int{"19/198/19-198-0000.wav": 300, "26/495/26-495-0002.wav": 800}
+	fp := load(base).Fingerprint()
+	if !strings.HasPrefix(fp, "2 utterances, 1100 samples, sha256 ") {
+		t.Fatalf("fingerprint %q", fp)
+	}
+	if again := load(base).Fingerprint(); again != fp {
+		t.Fatalf("the same corpus: %q, then %q", fp, again)
+	}
+	for name, files := range map[string]map[string]int{
+		"a length":  {"19/198/19-198-0000.wav": 301, "26/495/26-495-0002.wav": 799},
+		"an id":     {"19/198/19-198-0001.wav": 300, "26/495/26-495-0002.wav": 800},
+		"one fewer": {"19/198/19-198-0000.wav": 300},
+	} {
+		if other := load(files).Fingerprint(); other == fp {
+			t.Errorf("%s changed, the fingerprint did not: %q", name, fp)
+		}
+	}
+}
+
 func TestScanErrors(t *testing.T) {
 	for name, fsys := range map[string]fstest.MapFS{
 		"empty":        {"README": {Data: []byte("x")}},

@@ -17,8 +17,17 @@ import (
 
 // StateFile holds what resuming needs beyond the weights: Adam's moments
 // (as <name>.exp_avg and <name>.exp_avg_sq, PyTorch's state names), the
-// step, the options and the random generators' states.
+// step, the options, the random generators' states, and the corpus's
+// fingerprint and source.
 const StateFile = "state.safetensors"
+
+// The state's metadata keys of the corpus: its fingerprint (checked on
+// resume: the batches of an exact resume come from the same utterances)
+// and where it came from (Trainer.Source).
+const (
+	corpusKey = "corpus"
+	sourceKey = "corpus_source"
+)
 
 // save writes the state, then the model, into dir; both carry the step, and loading
 // insists they agree, so a crash between the two renames is detected.
@@ -27,7 +36,10 @@ func (t *Trainer) save(dir string, rngs [][]byte) error {
 	params := t.Model.Params()
 	tensors := AdamTensors(params, t.adam)
 	step := strconv.Itoa(t.Step)
-	meta := map[string]string{"step": step, "options": t.Opts.JSON()}
+	meta := map[string]string{"step": step, "options": t.Opts.JSON(), corpusKey: t.corpus}
+	if t.Source != "" {
+		meta[sourceKey] = t.Source
+	}
 	for r, b := range rngs {
 		meta[rngKey("data_rng", r)] = hex.EncodeToString(b[:len(b)/2])
 		meta[rngKey("negatives_rng", r)] = hex.EncodeToString(b[len(b)/2:])
@@ -108,6 +120,24 @@ func ResumeReplica(g dist.Group, dir string, c *data.Corpus) (*Trainer, error) {
 	return t, nil
 }
 
+// SavedSource returns the Source of the run saved in dir ("" if it had
+// none). Rank 0 reads it and tells the other replicas.
+func SavedSource(g dist.Group, dir string) (string, error) {
+	var source []byte
+	var readErr error
+	if g.Rank() == 0 {
+		var meta map[string]string
+		if _, meta, readErr = safetensors.ReadFile(filepath.Join(dir, StateFile)); readErr == nil {
+			source = []byte(meta[sourceKey])
+		}
+	}
+	if err := agree(g, readErr); err != nil {
+		return "", err
+	}
+	b, err := dist.BroadcastBytes(g, source, 0)
+	return string(b), err
+}
+
 // resumeFrom rebuilds a saved run from its model's and state's bytes,
 // which came from files.
 func resumeFrom(g dist.Group, modelBytes, stateBytes []byte, files []string, c *data.Corpus) (*Trainer, error) {
@@ -151,6 +181,11 @@ func resumeFrom(g dist.Group, modelBytes, stateBytes []byte, files []string, c *
 	if err != nil {
 		return nil, err
 	}
+	if saved := smeta[corpusKey]; saved != "" && saved != t.corpus { // older states have none
+		return nil, fmt.Errorf("%s: the run was trained on a corpus of %s, not on this one of %s: resume it on the same corpus and split (a new run can start from its weights: cpc train --init)",
+			path, saved, t.corpus)
+	}
+	t.Source = smeta[sourceKey]
 	if err := SetAdamTensors(model.Params(), t.adam, tensors); err != nil {
 		return nil, bad("optimizer state", err)
 	}

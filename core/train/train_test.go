@@ -14,6 +14,7 @@ import (
 
 	"github.com/gocpc/cpc/core/cpc"
 	"github.com/gocpc/cpc/core/data"
+	"github.com/gocpc/cpc/core/dist"
 	"github.com/gocpc/cpc/core/optim"
 )
 
@@ -157,6 +158,37 @@ func TestResumeContinuesExactly(t *testing.T) {
 		if !sameRecords(lossLines(t, straight), lossLines(t, split)) {
 			t.Errorf("dropout %v: metrics differ between 12 steps and 5 + resume + 7", dropout)
 		}
+	}
+}
+
+// TestResumeKeepsCorpus checks that a checkpoint keeps where its corpus
+// came from, and that a resume on another corpus (another length, another
+// utterance) is refused with both named, while the same corpus resumes.
+func TestResumeKeepsCorpus(t *testing.T) {
+	c, dir := testCorpus(2), t.TempDir()
+	tr := newTrainer(t, testOptions(), c)
+	tr.Source = `{"data":"/corpora/a"}`
+	if err := tr.Run(context.Background(), testPlan(dir, 2), func(cpc.Metrics) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if src, err := SavedSource(dist.Single, dir); err != nil || src != tr.Source {
+		t.Fatalf("saved source %q (%v), want %q", src, err, tr.Source)
+	}
+	shorter, renamed := testCorpus(2), testCorpus(2)
+	shorter.Utterances[4].Audio = shorter.Utterances[4].Audio[:1700]
+	renamed.Utterances[8].ID = "3-1-9"
+	for name, other := range map[string]*data.Corpus{"shorter": shorter, "renamed": renamed} {
+		_, err := Resume(dir, other)
+		if err == nil || !strings.Contains(err.Error(), c.Fingerprint()) || !strings.Contains(err.Error(), other.Fingerprint()) {
+			t.Errorf("resumed on a %s utterance: %v", name, err)
+		}
+	}
+	again, err := Resume(dir, testCorpus(2))
+	if err != nil || again.Source != tr.Source {
+		t.Fatalf("resumed on the same corpus: source %q, %v", again.Source, err)
+	}
+	if _, err := SavedSource(dist.Single, t.TempDir()); err == nil {
+		t.Error("no saved run: no error")
 	}
 }
 

@@ -29,6 +29,11 @@ type Trainer struct {
 	// at every checkpoint.
 	Plot func(history []cpc.Metrics, dir string) error
 
+	// Source, if set, says where the corpus came from, in the words of
+	// the face that loaded it; checkpoints keep it (SavedSource), so that
+	// a resumed run can find its corpus again.
+	Source string
+
 	// Reduce, if set, is called once a step when the parameters'
 	// gradients (p.G of Model.Params()) are complete and before Adam
 	// applies them: the place where data-parallel replicas average their
@@ -52,6 +57,7 @@ type Trainer struct {
 	met             cpc.Metrics           // the last step's
 	draw            func(batch []float32) // tests' windows instead of the sampler's
 	badFiles        int                   // the corpus's files that did not decode
+	corpus          string                // its fingerprint, which checkpoints keep
 }
 
 // Timing is where TrainBatch's time went, accumulated over steps.
@@ -142,7 +148,7 @@ func (t *Trainer) SetCorpus(c *data.Corpus) error {
 			return err
 		}
 	}
-	t.Sampler, t.badFiles = s, len(c.BadFiles)
+	t.Sampler, t.badFiles, t.corpus = s, len(c.BadFiles), c.Fingerprint()
 	return nil
 }
 
