@@ -81,12 +81,7 @@ func runTrain(args []string, stderr io.Writer) error {
 	default:
 		return usageError{fmt.Errorf("--on-bad-file %q: want stop or skip", *onBadFile)}
 	}
-	if *resume != "" && !isSet(fl, "data") {
-		if err := src.fromSaved(g, *resume, !isSet(fl, "split"), stderr); err != nil {
-			return rankError(g, err)
-		}
-	}
-	t, corpus, where, err := setup.start(fl, *preset, archFlags, optionFlags, src, stderr)
+	t, corpus, where, err := setup.start(fl, *preset, archFlags, optionFlags, &src, stderr)
 	if err != nil {
 		return rankError(g, err)
 	}
@@ -170,14 +165,20 @@ type runSetup struct {
 	opts         train.Options       // a new run's options
 }
 
-// start works out the run's settings, loads the corpus and returns the
+// start works out the run's settings, loads the corpus (on a resume
+// without --data, the saved run's: src becomes it) and returns the
 // trainer; a usage error for settings that cannot work.
 func (s *runSetup) start(fl *flag.FlagSet, preset string, archFlags map[string]func(*cpc.Arch), optionFlags map[string]func(*train.Options) error,
-	src corpusSource, log io.Writer) (*train.Trainer, *data.Corpus, string, error) {
+	src *corpusSource, log io.Writer) (*train.Trainer, *data.Corpus, string, error) {
 	if err := s.settings(fl, preset, archFlags, optionFlags); err != nil {
 		return nil, nil, "", err
 	}
-	corpus, where, err := loadCorpus(src, log)
+	if s.resume != "" && !isSet(fl, "data") {
+		if err := src.fromSaved(s.group, s.resume, !isSet(fl, "split"), log); err != nil {
+			return nil, nil, "", err
+		}
+	}
+	corpus, where, err := loadCorpus(*src, log)
 	if err != nil {
 		return nil, nil, "", err
 	}

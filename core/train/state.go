@@ -3,7 +3,9 @@ package train
 import (
 	"cmp"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"io/fs"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -121,14 +123,19 @@ func ResumeReplica(g dist.Group, dir string, c *data.Corpus) (*Trainer, error) {
 }
 
 // SavedSource returns the Source of the run saved in dir ("" if it had
-// none). Rank 0 reads it and tells the other replicas.
+// none, or has no state file). Rank 0 reads it and tells the other
+// replicas.
 func SavedSource(g dist.Group, dir string) (string, error) {
 	var source []byte
 	var readErr error
 	if g.Rank() == 0 {
 		var meta map[string]string
-		if _, meta, readErr = safetensors.ReadFile(filepath.Join(dir, StateFile)); readErr == nil {
+		_, meta, err := safetensors.ReadFile(filepath.Join(dir, StateFile))
+		switch {
+		case err == nil:
 			source = []byte(meta[sourceKey])
+		case !errors.Is(err, fs.ErrNotExist): // a missing file: ResumeReplica names what is missing
+			readErr = err
 		}
 	}
 	if err := agree(g, readErr); err != nil {

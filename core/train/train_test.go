@@ -187,8 +187,15 @@ func TestResumeKeepsCorpus(t *testing.T) {
 	if err != nil || again.Source != tr.Source {
 		t.Fatalf("resumed on the same corpus: source %q, %v", again.Source, err)
 	}
-	if _, err := SavedSource(dist.Single, t.TempDir()); err == nil {
-		t.Error("no saved run: no error")
+	if src, err := SavedSource(dist.Single, t.TempDir()); src != "" || err != nil {
+		t.Errorf("no saved run: %q, %v (want nothing: Resume names the missing files)", src, err)
+	}
+	bad := t.TempDir()
+	if err := os.WriteFile(filepath.Join(bad, StateFile), []byte("not safetensors"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := SavedSource(dist.Single, bad); err == nil {
+		t.Error("a corrupt state: no error")
 	}
 }
 
