@@ -17,10 +17,12 @@ import (
 // corrupt length cannot make a reader parse or hold an absurd header.
 const maxHeaderLen = 100_000_000
 
-// Decode parses safetensors bytes. Every tensor must be F32; metadata is nil
+// Decode parses safetensors bytes. Every tensor must be F32, F16, BF16 or
+// F64, and comes back as float32 (F64 rounded to nearest); metadata is nil
 // when the header has none. Decode checks the whole layout (names, shapes,
 // byte ranges tiling the data) before allocating any tensor, so hostile input
-// gets an error naming what is wrong and costs no more memory than its size.
+// gets an error naming what is wrong and costs no more memory than twice its
+// size (a half widened to float32).
 func Decode(b []byte) (tensors map[string]Tensor, metadata map[string]string, err error) {
 	tensors, metadata, err = decode(b)
 	if err != nil {
@@ -60,13 +62,48 @@ func decode(b []byte) (map[string]Tensor, map[string]string, error) {
 	tensors := make(map[string]Tensor, len(entries))
 	for _, e := range entries {
 		raw := data[e.begin:e.end]
-		vals := make([]float32, len(raw)/4)
+		size := dtypeSize[e.dtype]
+		vals := make([]float32, len(raw)/size)
 		for i := range vals {
-			vals[i] = math.Float32frombits(binary.LittleEndian.Uint32(raw[4*i:]))
+			vals[i] = decodeValue(e.dtype, raw[size*i:])
 		}
 		tensors[e.name] = Tensor{Shape: e.shape, Data: vals}
 	}
 	return tensors, metadata, nil
+}
+
+// dtypeSize is the byte size of an element of each dtype Decode reads.
+var dtypeSize = map[string]int{"F32": 4, "F16": 2, "BF16": 2, "F64": 8}
+
+// decodeValue reads one little-endian element of dtype (a key of
+// dtypeSize) as float32.
+func decodeValue(dtype string, b []byte) float32 {
+	switch dtype {
+	case "F16":
+		return float16(binary.LittleEndian.Uint16(b))
+	case "BF16": // float32's upper half
+		return math.Float32frombits(uint32(binary.LittleEndian.Uint16(b)) << 16)
+	case "F64":
+		return float32(math.Float64frombits(binary.LittleEndian.Uint64(b)))
+	}
+	return math.Float32frombits(binary.LittleEndian.Uint32(b))
+}
+
+// float16 widens an IEEE 754 half (1 sign, 5 exponent, 10 fraction bits)
+// to float32, which holds every half exactly: a normal's exponent is
+// rebiased (15 to 127) and its fraction shifted up; a subnormal, m·2⁻²⁴,
+// is computed as such; infinities stay infinite, NaNs keep their payload.
+func float16(h uint16) float32 {
+	sign := uint32(h>>15) << 31
+	exp, frac := uint32(h>>10)&0x1f, uint32(h)&0x3ff
+	switch exp {
+	case 0:
+		v := float32(frac) * (1.0 / (1 << 24)) // exact: frac < 2¹⁰
+		return math.Float32frombits(math.Float32bits(v) | sign)
+	case 0x1f:
+		return math.Float32frombits(sign | 0xff<<23 | frac<<13)
+	}
+	return math.Float32frombits(sign | (exp+127-15)<<23 | frac<<13)
 }
 
 // checkLayout checks each entry against its dtype and shape, then that the
@@ -81,8 +118,8 @@ func checkLayout(entries []*entry, size int) error {
 		switch {
 		case e.dtype == "":
 			return fmt.Errorf("tensor %q: missing dtype", e.name)
-		case e.dtype != "F32":
-			return fmt.Errorf("tensor %q: dtype %s is not supported (only F32)", e.name, e.dtype)
+		case dtypeSize[e.dtype] == 0:
+			return fmt.Errorf("tensor %q: dtype %s is not supported (F32, F16, BF16 and F64 are, read as float32)", e.name, e.dtype)
 		case e.shape == nil:
 			return fmt.Errorf("tensor %q: missing shape", e.name)
 		case e.offsets == nil:
@@ -94,13 +131,13 @@ func checkLayout(entries []*entry, size int) error {
 		if e.begin > e.end || e.end > size {
 			return fmt.Errorf("tensor %q: data_offsets [%d, %d] out of range for %d data bytes", e.name, e.begin, e.end, size)
 		}
-		want, ok := byteLen(e.shape)
+		want, ok := byteLen(e.shape, dtypeSize[e.dtype])
 		if !ok {
 			return fmt.Errorf("tensor %q: shape %v is too large", e.name, e.shape)
 		}
 		if e.end-e.begin != want {
-			return fmt.Errorf("tensor %q: data_offsets [%d, %d] hold %d bytes, shape %v of F32 needs %d",
-				e.name, e.begin, e.end, e.end-e.begin, e.shape, want)
+			return fmt.Errorf("tensor %q: data_offsets [%d, %d] hold %d bytes, shape %v of %s needs %d",
+				e.name, e.begin, e.end, e.end-e.begin, e.shape, e.dtype, want)
 		}
 	}
 	byPos := slices.Clone(entries)

@@ -2,6 +2,7 @@ package safetensors
 
 import (
 	"encoding/binary"
+	"math"
 	"strings"
 	"testing"
 )
@@ -83,14 +84,14 @@ func TestDecodeHostile(t *testing.T) {
 		{"tensor not object", file(`{"a":[1]}`, nil), `tensor "a": found [, want an object`},
 		{"unknown field", file(`{"a":{"dtype":"F32","shape":[],"data_offsets":[0,4],"extra":1}}`, make([]byte, 4)),
 			`tensor "a": unknown field "extra"`},
-		{"F16", file(`{"h":{"dtype":"F16","shape":[2],"data_offsets":[0,4]}}`, make([]byte, 4)),
-			`tensor "h": dtype F16 is not supported (only F32)`},
-		{"BF16", file(`{"h":{"dtype":"BF16","shape":[2],"data_offsets":[0,4]}}`, make([]byte, 4)),
-			`tensor "h": dtype BF16 is not supported`},
-		{"F64", file(`{"d":{"dtype":"F64","shape":[1],"data_offsets":[0,8]}}`, make([]byte, 8)),
-			`tensor "d": dtype F64 is not supported`},
+		{"F16 sized as F32", file(`{"h":{"dtype":"F16","shape":[2],"data_offsets":[0,8]}}`, make([]byte, 8)),
+			`tensor "h": data_offsets [0, 8] hold 8 bytes, shape [2] of F16 needs 4`},
+		{"BF16 sized as F32", file(`{"h":{"dtype":"BF16","shape":[2],"data_offsets":[0,8]}}`, make([]byte, 8)),
+			`shape [2] of BF16 needs 4`},
+		{"F64 sized as F32", file(`{"d":{"dtype":"F64","shape":[1],"data_offsets":[0,4]}}`, make([]byte, 4)),
+			`shape [1] of F64 needs 8`},
 		{"I64", file(`{"step":{"dtype":"I64","shape":[],"data_offsets":[0,8]}}`, make([]byte, 8)),
-			`tensor "step": dtype I64 is not supported`},
+			`tensor "step": dtype I64 is not supported (F32, F16, BF16 and F64 are, read as float32)`},
 		{"dtype number", file(`{"a":{"dtype":32,"shape":[],"data_offsets":[0,4]}}`, make([]byte, 4)),
 			`tensor "a": dtype: found 32, want a string`},
 		{"empty dtype", file(`{"a":{"dtype":"","shape":[],"data_offsets":[0,4]}}`, make([]byte, 4)), `tensor "a": empty dtype`},
@@ -157,10 +158,73 @@ func TestDecodeHostile(t *testing.T) {
 // TestDecodeErrorOrder pins that with several bad tensors the error names
 // the first by name, whatever their order in the header.
 func TestDecodeErrorOrder(t *testing.T) {
-	b := file(`{"z":{"dtype":"I64","shape":[],"data_offsets":[0,8]},"m":{"dtype":"F16","shape":[],"data_offsets":[8,10]}}`,
-		make([]byte, 10))
+	b := file(`{"z":{"dtype":"I64","shape":[],"data_offsets":[0,8]},"m":{"dtype":"U8","shape":[],"data_offsets":[8,9]}}`,
+		make([]byte, 9))
 	_, _, err := Decode(b)
-	if err == nil || !strings.Contains(err.Error(), `tensor "m": dtype F16`) {
+	if err == nil || !strings.Contains(err.Error(), `tensor "m": dtype U8`) {
 		t.Errorf("error %v, want it to name tensor \"m\"", err)
+	}
+}
+
+// TestDecodeOtherFloats reads every F16 bit pattern, BF16 and F64 values
+// against float32 values computed another way: a half's value from its
+// fields in float64 arithmetic, a bfloat16 as the float32 it truncates,
+// a double rounded by Go's conversion.
+func TestDecodeOtherFloats(t *testing.T) {
+	halves := make([]byte, 2<<16)
+	for h := range 1 << 16 {
+		binary.LittleEndian.PutUint16(halves[2*h:], uint16(h))
+	}
+	bf := []float32{1, -2.5, 3.0e38, -1.0e-39, float32(math.Inf(-1))}
+	bfBytes := make([]byte, 2*len(bf))
+	for i, v := range bf {
+		binary.LittleEndian.PutUint16(bfBytes[2*i:], uint16(math.Float32bits(v)>>16))
+	}
+	doubles := []float64{0.1, -1e40, 1e-50, math.Copysign(0, -1), 123456789.123}
+	dBytes := make([]byte, 8*len(doubles))
+	for i, v := range doubles {
+		binary.LittleEndian.PutUint64(dBytes[8*i:], math.Float64bits(v))
+	}
+	header := `{"h":{"dtype":"F16","shape":[65536],"data_offsets":[0,131072]},` +
+		`"b":{"dtype":"BF16","shape":[5],"data_offsets":[131072,131082]},` +
+		`"d":{"dtype":"F64","shape":[5],"data_offsets":[131082,131122]}}`
+	tensors, _, err := Decode(file(header, append(append(halves, bfBytes...), dBytes...)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for h, got := range tensors["h"].Data {
+		sign, exp, frac := h>>15, (h>>10)&0x1f, float64(h&0x3ff)
+		var want float64
+		switch exp {
+		case 0:
+			want = frac * math.Pow(2, -24)
+		case 0x1f:
+			want = math.Inf(1)
+		default:
+			want = (1 + frac/1024) * math.Pow(2, float64(exp-15))
+		}
+		if sign == 1 {
+			want = -want
+		}
+		if exp == 0x1f && frac != 0 { // NaN: its payload moves up with the fraction
+			if g := math.Float32bits(got); g != uint32(sign)<<31|0x7f800000|uint32(frac)<<13 {
+				t.Fatalf("F16 %#04x: %#08x, want that NaN", h, g)
+			}
+			continue
+		}
+		if math.Float32bits(got) != math.Float32bits(float32(want)) {
+			t.Fatalf("F16 %#04x: %g, want %g", h, got, want)
+		}
+	}
+	for i, v := range bf {
+		want := math.Float32frombits(math.Float32bits(v) &^ 0xffff)
+		if got := tensors["b"].Data[i]; math.Float32bits(got) != math.Float32bits(want) {
+			t.Errorf("BF16 of %g: %g, want %g", v, got, want)
+		}
+	}
+	for i, v := range doubles {
+		if got := tensors["d"].Data[i]; math.Float32bits(got) != math.Float32bits(float32(v)) {
+			t.Errorf("F64 %g: %g, want %g", v, got, float32(v))
+		}
 	}
 }

@@ -134,12 +134,12 @@ func TestReadFileErrorsNameFile(t *testing.T) {
 	dir := t.TempDir()
 	missing := filepath.Join(dir, "missing.safetensors")
 	corrupt := filepath.Join(dir, "corrupt.safetensors")
-	if err := os.WriteFile(corrupt, file(`{"a":{"dtype":"BF16","shape":[1],"data_offsets":[0,2]}}`, make([]byte, 2)), 0o644); err != nil {
+	if err := os.WriteFile(corrupt, file(`{"a":{"dtype":"I32","shape":[1],"data_offsets":[0,4]}}`, make([]byte, 4)), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	for path, want := range map[string]string{
 		missing: "safetensors: open " + missing,
-		corrupt: "safetensors: " + corrupt + `: tensor "a": dtype BF16 is not supported`,
+		corrupt: "safetensors: " + corrupt + `: tensor "a": dtype I32 is not supported`,
 	} {
 		if _, _, err := ReadFile(path); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("error %v, want one containing %q", err, want)

@@ -57,16 +57,9 @@ print(" ".join(readers))
 `
 
 // TestPythonReads checks the file against a reader that shares no code with
-// this package. Under CI a missing interpreter fails the test rather than
-// skipping it, so the check cannot silently stop running.
+// this package.
 func TestPythonReads(t *testing.T) {
-	const python = "/usr/bin/python3"
-	if _, err := os.Stat(python); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("CI needs %s: %v", python, err)
-		}
-		t.Skipf("%s not available: %v", python, err)
-	}
+	python := python3(t)
 	tensors, metadata := sample()
 	path := filepath.Join(t.TempDir(), "model.safetensors")
 	if err := WriteFile(path, tensors, metadata); err != nil {
@@ -97,4 +90,67 @@ func TestPythonReads(t *testing.T) {
 		t.Fatalf("python rejected the file: %v\n%s", err, out)
 	}
 	t.Logf("python readers: %s", out)
+}
+
+// python3 returns Debian's interpreter; under CI a missing one fails the
+// test rather than skipping it, so the check cannot silently stop running.
+func python3(t *testing.T) string {
+	t.Helper()
+	const python = "/usr/bin/python3"
+	if _, err := os.Stat(python); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("CI needs %s: %v", python, err)
+		}
+		t.Skipf("%s not available: %v", python, err)
+	}
+	return python
+}
+
+// torchHalves writes, at argv[1], a safetensors file of a tensor PyTorch
+// rounded to half and one to bfloat16 (normals, subnormals, overflow to
+// infinity, signed zeros), with a header of its own, and prints the
+// float32 bits PyTorch widens them back to.
+const torchHalves = `
+import json, struct, sys, torch
+torch.manual_seed(0)
+x = torch.cat([torch.randn(200) * 10.0 ** torch.randint(-9, 6, (200,)),
+               torch.tensor([0.0, -0.0, 1e-7, -3e-8, 70000.0, 1e39, 65504.0, 6.1e-5])])
+blobs, header, pos, want = [], {}, 0, {}
+for name, t in (("h", x.half()), ("b", x.bfloat16())):
+    raw = t.view(torch.int16).numpy().tobytes()
+    header[name] = {"dtype": "F16" if name == "h" else "BF16", "shape": [len(x)], "data_offsets": [pos, pos + len(raw)]}
+    blobs.append(raw); pos += len(raw)
+    want[name] = [b & 0xFFFFFFFF for b in t.float().view(torch.int32).tolist()]
+h = json.dumps(header).encode()
+open(sys.argv[1], "wb").write(struct.pack("<Q", len(h)) + h + b"".join(blobs))
+print(json.dumps(want))
+`
+
+// TestPythonHalvesLoad reads half and bfloat16 tensors PyTorch wrote and
+// finds the float32 values PyTorch's own .float() gives, bit for bit.
+func TestPythonHalvesLoad(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "halves.safetensors")
+	out, err := exec.Command(python3(t), "-c", torchHalves, path).Output()
+	if err != nil {
+		t.Fatalf("python with torch: %v\n%s", err, out)
+	}
+	var want map[string][]uint32
+	if err := json.Unmarshal(out, &want); err != nil {
+		t.Fatal(err)
+	}
+	tensors, _, err := ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, bits := range want {
+		got := tensors[name].Data
+		if len(got) != len(bits) {
+			t.Fatalf("%s: %d values, PyTorch %d", name, len(got), len(bits))
+		}
+		for i, b := range bits {
+			if math.Float32bits(got[i]) != b {
+				t.Errorf("%s[%d]: %#08x, PyTorch %#08x", name, i, math.Float32bits(got[i]), b)
+			}
+		}
+	}
 }

@@ -1,6 +1,8 @@
-// Package safetensors reads and writes checkpoints in the safetensors format,
-// float32 tensors only, so that a checkpoint written here loads in PyTorch with
-// safetensors.torch.load_file and one saved there in F32 loads here.
+// Package safetensors reads and writes checkpoints in the safetensors format:
+// it writes float32 tensors (F32), so that a checkpoint written here loads in
+// PyTorch with safetensors.torch.load_file, and reads F32, F16, BF16 and F64
+// ones, as float32, so that one PyTorch saved in full, half or double
+// precision loads here.
 //
 // A file is an 8-byte little-endian header length N, N bytes of JSON mapping
 // each tensor name to its dtype, shape and byte range, and then the tensor
@@ -69,7 +71,7 @@ func encode(tensors map[string]Tensor, metadata map[string]string) ([]byte, erro
 		if err := checkName(name); err != nil {
 			return nil, err
 		}
-		n, ok := byteLen(t.Shape)
+		n, ok := byteLen(t.Shape, 4)
 		if !ok || n != 4*len(t.Data) {
 			return nil, fmt.Errorf("tensor %q: shape %v does not match its %d values", name, t.Shape, len(t.Data))
 		}
@@ -124,12 +126,13 @@ func appendString(b []byte, s string) []byte {
 	return append(b, q...)
 }
 
-// byteLen returns the F32 byte size of shape, 4·product(shape), and false if a
-// dimension is negative or the size overflows an int. Like the reference
-// reader it rejects an overflowing product even when a later dimension is 0,
-// so no caller ever works with a size it could not compute.
-func byteLen(shape []int) (int, bool) {
-	n := 4
+// byteLen returns the byte size of shape in elements of size bytes,
+// size·product(shape), and false if a dimension is negative or the size
+// overflows an int. Like the reference reader it rejects an overflowing
+// product even when a later dimension is 0, so no caller ever works with a
+// size it could not compute.
+func byteLen(shape []int, size int) (int, bool) {
+	n := size
 	for _, d := range shape {
 		if d < 0 {
 			return 0, false
