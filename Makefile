@@ -142,18 +142,22 @@ bench-browser: build wasm
 
 # The embedding endpoint as a Cloudflare Worker (README, "Serve
 # embeddings at the edge"), in wasm/worker/build/ (not committed): the
-# wasm/worker program with the SIMD128 kernels, its glue, and the
-# checkpoint MODEL (default: the bundled small model, made by make
-# worker-model); then the bundle's size against Cloudflare's limits.
+# wasm/worker program with the SIMD128 kernels, shrunk by binaryen, its
+# glue, and the checkpoint MODEL (default: the bundled small model, made
+# by make worker-model) stored as WEIGHTS (bf16, half the bytes, so that
+# the bundle fits the Free plan; or f32); then the bundle's size against
+# Cloudflare's limits.
 WORKERDIR := wasm/worker/build
 MODEL     ?= wasm/worker/small.safetensors
+WEIGHTS   ?= bf16
 .PHONY: worker worker-model serve-worker deploy-worker test-worker bench-worker
-worker: $(TOOLS)
+worker: $(TOOLS) build
 	mkdir -p "$(WORKERDIR)"
 	$(WASMSIMD) build "$(WORKERDIR)/cpc.wasm" ./wasm/worker
+	$(WASMSIMD) shrink "$(WORKERDIR)/cpc.wasm"
 	cp wasm/worker/worker.mjs "$$($(GO) env GOROOT)/lib/wasm/wasm_exec.js" "$(WORKERDIR)/"
-	cp "$(MODEL)" "$(WORKERDIR)/model.safetensors"
-	printf '%s\n' "$(MODEL)" > "$(WORKERDIR)/model-source.txt"
+	$(BIN) convert --model "$(MODEL)" --out "$(WORKERDIR)/model.safetensors" --dtype $(WEIGHTS)
+	printf '%s (%s)\n' "$(MODEL)" "$(WEIGHTS)" > "$(WORKERDIR)/model-source.txt"
 	wasm/worker/size.sh "$(WORKERDIR)"
 
 # Trains the bundled checkpoint, wasm/worker/small.safetensors: the small

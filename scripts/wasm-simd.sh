@@ -3,6 +3,7 @@
 # with the relaxed-SIMD kernels beside them (-tags wasmrelaxed).
 #
 #   scripts/wasm-simd.sh build OUT.wasm PACKAGE [TAG] # go build -tags TAG (wasmsimd), then merge the kernels in
+#   scripts/wasm-simd.sh shrink MODULE.wasm           # binaryen's -Oz on a built module, in place
 #   scripts/wasm-simd.sh exec PROG.wasm [ARG...]      # the same for go test/go run -exec, then run it
 #
 # Each asm/NAME_simd128.wat is assembled (npm's wabt) into a module that Go
@@ -41,10 +42,18 @@ nodeflags() {
     AGFzbQEAAAABBgFgAXsBewMCAQAKDQELACAAIAAgAP2FAgs= || echo --experimental-wasm-relaxed-simd
 }
 
+# The WebAssembly features binaryen validates against: Go's module uses
+# sign extension, saturating conversions, bulk memory and mutable globals;
+# the kernels SIMD128 (and relaxed SIMD where the module imports them).
+features() {
+  echo --enable-simd --enable-multivalue --enable-sign-ext --enable-nontrapping-float-to-int \
+    --enable-bulk-memory --enable-bulk-memory-opt --enable-mutable-globals
+  if relaxed "$1"; then echo --enable-relaxed-simd; fi
+}
+
 # merge IN OUT
 merge() {
-  local mods=() wat name features=()
-  if relaxed "$1"; then features=(--enable-relaxed-simd); fi
+  local mods=() wat name
   for wat in "$root"/asm/*_simd128.wat; do
     name=$(basename "$wat" .wat)
     "$bin/wat2wasm" "$wat" -o "$work/$name.wasm"
@@ -56,11 +65,8 @@ merge() {
       mods+=("$work/$name.wasm" "$name")
     fi
   done
-  # Go's module uses sign extension, saturating conversions, bulk memory
-  # and mutable globals; binaryen validates against the features enabled.
-  "$bin/wasm-merge" "$1" go "${mods[@]}" -o "$2" "${features[@]}" \
-    --enable-simd --enable-multivalue --enable-sign-ext --enable-nontrapping-float-to-int \
-    --enable-bulk-memory --enable-bulk-memory-opt --enable-mutable-globals
+  # shellcheck disable=SC2046 # one flag a word
+  "$bin/wasm-merge" "$1" go "${mods[@]}" -o "$2" $(features "$1")
 }
 
 case "${1:-}" in
@@ -68,6 +74,14 @@ build)
   [ $# -eq 3 ] || [ $# -eq 4 ] || { echo "usage: $0 build OUT.wasm PACKAGE [TAG]" >&2; exit 2; }
   GOOS=js GOARCH=wasm go build -tags "${4:-wasmsimd}" -o "$work/plain.wasm" "$3"
   merge "$work/plain.wasm" "$2"
+  ;;
+shrink)
+  # binaryen's size optimisation of a built module, in place: the Worker
+  # bundle's limit is on its compressed size.
+  [ $# -eq 2 ] || { echo "usage: $0 shrink MODULE.wasm" >&2; exit 2; }
+  # shellcheck disable=SC2046
+  "$bin/wasm-opt" -Oz $(features "$2") "$2" -o "$work/small.wasm"
+  mv "$work/small.wasm" "$2"
   ;;
 exec)
   [ $# -ge 2 ] || { echo "usage: $0 exec PROG.wasm [ARG...]" >&2; exit 2; }
@@ -79,7 +93,7 @@ exec)
   node "${flags[@]}" --stack-size=8192 "$(go env GOROOT)/lib/wasm/wasm_exec_node.js" "$work/merged.wasm" "$@"
   ;;
 *)
-  echo "usage: $0 build OUT.wasm PACKAGE [TAG] | exec PROG.wasm [ARG...]" >&2
+  echo "usage: $0 build OUT.wasm PACKAGE [TAG] | shrink MODULE.wasm | exec PROG.wasm [ARG...]" >&2
   exit 2
   ;;
 esac

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -73,6 +75,10 @@ func TestBadInput(t *testing.T) {
 		{[]string{"embed", "--model", model, wrongRate}, 1, "44100"},
 		{[]string{"embed", "--model", model, corrupt}, 1, "corrupt.wav"},
 		{[]string{"embed", "--model", model, filepath.Join(dir, "nope.wav")}, 1, "nope.wav"},
+		{[]string{"convert", "--model", model}, 2, "--model and --out are needed"},
+		{[]string{"convert", "--model", model, "--out", filepath.Join(dir, "c"), "--dtype", "f16"}, 2, `--dtype "f16": want bf16 or f32`},
+		{[]string{"convert", "--model", truncated, "--out", filepath.Join(dir, "c")}, 1, "model.safetensors"},
+		{[]string{"convert", "--model", model, "--out", filepath.Join(dir, "missing", "c")}, 1, "missing"},
 	} {
 		code, stderr := cli(c.args...)
 		if code != c.code || !strings.Contains(stderr, c.want) {
@@ -122,5 +128,51 @@ func TestEmbedOutputs(t *testing.T) {
 	lines, _ := os.ReadFile(js)
 	if n := strings.Count(string(lines), "\n"); n != 2 || !strings.Contains(string(lines), `"shape":[18,128]`) {
 		t.Fatalf("jsonl: %d lines: %.200s", n, lines)
+	}
+}
+
+// TestConvert: a checkpoint rewritten in bfloat16 is half the size, loads
+// as the same architecture and metadata with every weight rounded to
+// bfloat16 (within half a unit in the last place, 2⁻⁸ of the weight), and
+// converted back to float32 holds those rounded values exactly.
+func TestConvert(t *testing.T) {
+	dir := t.TempDir()
+	cfg, _ := cpc.Preset("small")
+	m, err := cpc.New[float32](cfg, rand.New(rand.NewPCG(1, 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f32, bf16, back := filepath.Join(dir, "f32.safetensors"), filepath.Join(dir, "bf16.safetensors"), filepath.Join(dir, "back.safetensors")
+	if err := m.Save(f32, map[string]string{"step": "7"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"--model", f32, "--out", bf16}, {"--model", bf16, "--out", back, "--dtype", "F32"}} {
+		if code, stderr := cli(append([]string{"convert"}, args...)...); code != 0 {
+			t.Fatalf("cpc convert %v: exit %d: %s", args, code, stderr)
+		}
+	}
+	a, b := fileSize(f32), fileSize(bf16)
+	if b > a/2+4096 {
+		t.Errorf("bfloat16 file %d bytes, float32 %d", b, a)
+	}
+	half, meta, err := cpc.Load(bf16)
+	if err != nil || half.Arch.JSON() != m.Arch.JSON() || meta["step"] != "7" {
+		t.Fatalf("bfloat16 checkpoint: %v, arch %s, meta %v", err, half.Arch.JSON(), meta)
+	}
+	again, _, err := cpc.Load(back)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps, hs, bs := m.Params(), half.Params(), again.Params()
+	for i, p := range ps {
+		for j, w := range p.W {
+			h := hs[i].W[j]
+			if math.Abs(float64(h-w)) > math.Abs(float64(w))/256 || math.Float32bits(h)&0xffff != 0 {
+				t.Fatalf("%s[%d]: %g as bfloat16 is %g", p.Name, j, w, h)
+			}
+			if bs[i].W[j] != h {
+				t.Fatalf("%s[%d]: %g back in float32 is %g", p.Name, j, h, bs[i].W[j])
+			}
+		}
 	}
 }

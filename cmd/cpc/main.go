@@ -26,6 +26,7 @@ var commands = []struct {
 	{"train-images", "train CPC on images (MNIST, Fashion-MNIST) and probe its features", runTrainImages},
 	{"embed-images", "write an image model's mean-pooled features of a data set as .npy", runEmbedImages},
 	{"probe-images", "linear probe of an image model's features beside raw pixels and its random init", runProbeImages},
+	{"convert", "rewrite a checkpoint in bfloat16 (half the bytes) or float32", runConvert},
 	{"serve", "serve the demo page that trains a model in the browser (make wasm first)", runServe},
 }
 

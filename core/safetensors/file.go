@@ -11,7 +11,12 @@ import (
 // atomically (see atomicfile.Write): on any error path is left as it was, so
 // a crash mid-training never leaves a truncated checkpoint.
 func WriteFile(path string, tensors map[string]Tensor, metadata map[string]string) error {
-	b, err := encode(tensors, metadata)
+	return WriteFileAs(path, tensors, metadata, F32)
+}
+
+// WriteFileAs is WriteFile storing the values as dtype.
+func WriteFileAs(path string, tensors map[string]Tensor, metadata map[string]string, dtype DType) error {
+	b, err := encode(tensors, metadata, dtype)
 	if err != nil {
 		return fmt.Errorf("safetensors: write %s: %w", path, err)
 	}

@@ -3,6 +3,7 @@
 package safetensors
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"math"
 	"os"
@@ -114,7 +115,8 @@ const torchHalves = `
 import json, struct, sys, torch
 torch.manual_seed(0)
 x = torch.cat([torch.randn(200) * 10.0 ** torch.randint(-9, 6, (200,)),
-               torch.tensor([0.0, -0.0, 1e-7, -3e-8, 70000.0, 1e39, 65504.0, 6.1e-5])])
+               torch.tensor([0.0, -0.0, 1e-7, -3e-8, 70000.0, 1e39, 65504.0, 6.1e-5,
+                             1 + 2**-8, 1 + 3 * 2**-8, -(1 + 2**-8), 3.3895e38])])
 blobs, header, pos, want = [], {}, 0, {}
 for name, t in (("h", x.half()), ("b", x.bfloat16())):
     raw = t.view(torch.int16).numpy().tobytes()
@@ -123,12 +125,16 @@ for name, t in (("h", x.half()), ("b", x.bfloat16())):
     want[name] = [b & 0xFFFFFFFF for b in t.float().view(torch.int32).tolist()]
 h = json.dumps(header).encode()
 open(sys.argv[1], "wb").write(struct.pack("<Q", len(h)) + h + b"".join(blobs))
+want["x"] = [b & 0xFFFFFFFF for b in x.view(torch.int32).tolist()]
+want["x_bf16"] = [b & 0xFFFF for b in x.bfloat16().view(torch.int16).tolist()]
 print(json.dumps(want))
 `
 
-// TestPythonHalvesLoad reads half and bfloat16 tensors PyTorch wrote and
-// finds the float32 values PyTorch's own .float() gives, bit for bit.
-func TestPythonHalvesLoad(t *testing.T) {
+// TestPythonHalves reads half and bfloat16 tensors PyTorch wrote and
+// finds the float32 values PyTorch's own .float() gives, bit for bit; and
+// writes the float32 values as BF16 with the bits of PyTorch's .bfloat16()
+// (ties, overflow to infinity, NaN beside it).
+func TestPythonHalves(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "halves.safetensors")
 	out, err := exec.Command(python3(t), "-c", torchHalves, path).Output()
 	if err != nil {
@@ -142,6 +148,9 @@ func TestPythonHalvesLoad(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	x, xBF16 := want["x"], want["x_bf16"]
+	delete(want, "x")
+	delete(want, "x_bf16")
 	for name, bits := range want {
 		got := tensors[name].Data
 		if len(got) != len(bits) {
@@ -151,6 +160,23 @@ func TestPythonHalvesLoad(t *testing.T) {
 			if math.Float32bits(got[i]) != b {
 				t.Errorf("%s[%d]: %#08x, PyTorch %#08x", name, i, math.Float32bits(got[i]), b)
 			}
+		}
+	}
+	vals := append(make([]float32, 0, len(x)+1), float32(math.NaN()))
+	for _, b := range x {
+		vals = append(vals, math.Float32frombits(b))
+	}
+	b, err := EncodeAs(map[string]Tensor{"x": {Shape: []int{len(vals)}, Data: vals}}, nil, BF16)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := b[len(b)-2*len(vals):]
+	if nan := binary.LittleEndian.Uint16(data); nan&0x7f80 != 0x7f80 || nan&0x7f == 0 {
+		t.Errorf("NaN written as %#04x", nan)
+	}
+	for i, want := range xBF16 {
+		if got := binary.LittleEndian.Uint16(data[2*(i+1):]); uint32(got) != want {
+			t.Errorf("BF16 of %g: %#04x, PyTorch %#04x", vals[i+1], got, want)
 		}
 	}
 }

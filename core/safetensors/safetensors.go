@@ -33,19 +33,37 @@ type Tensor struct {
 // so it can never be a tensor name.
 const metadataKey = "__metadata__"
 
-// Encode returns the safetensors bytes of tensors and metadata. The header
-// lists tensors in sorted name order and the data follows in that order, so
-// equal inputs give equal bytes; the header is padded with spaces so the data
-// starts 8-byte aligned, as other writers do for zero-copy readers.
+// Encode returns the safetensors bytes of tensors and metadata, in F32. The
+// header lists tensors in sorted name order and the data follows in that
+// order, so equal inputs give equal bytes; the header is padded with spaces
+// so the data starts 8-byte aligned, as other writers do for zero-copy
+// readers.
 func Encode(tensors map[string]Tensor, metadata map[string]string) ([]byte, error) {
-	b, err := encode(tensors, metadata)
+	return EncodeAs(tensors, metadata, F32)
+}
+
+// DType is how a file stores its values: F32, or BF16, half the bytes.
+type DType string
+
+const (
+	F32  DType = "F32"
+	BF16 DType = "BF16" // float32's upper half, rounded to nearest even: 8 bits of precision
+)
+
+// EncodeAs is Encode storing the values as dtype.
+func EncodeAs(tensors map[string]Tensor, metadata map[string]string, dtype DType) ([]byte, error) {
+	b, err := encode(tensors, metadata, dtype)
 	if err != nil {
 		return nil, fmt.Errorf("safetensors: %w", err)
 	}
 	return b, nil
 }
 
-func encode(tensors map[string]Tensor, metadata map[string]string) ([]byte, error) {
+func encode(tensors map[string]Tensor, metadata map[string]string, dtype DType) ([]byte, error) {
+	size := dtypeSize[string(dtype)]
+	if dtype != F32 && dtype != BF16 {
+		return nil, fmt.Errorf("dtype %q: want F32 or BF16", dtype)
+	}
 	names := slices.Sorted(maps.Keys(tensors))
 	h := []byte{'{'}
 	if len(metadata) > 0 {
@@ -71,15 +89,15 @@ func encode(tensors map[string]Tensor, metadata map[string]string) ([]byte, erro
 		if err := checkName(name); err != nil {
 			return nil, err
 		}
-		n, ok := byteLen(t.Shape, 4)
-		if !ok || n != 4*len(t.Data) {
+		n, ok := byteLen(t.Shape, size)
+		if !ok || n != size*len(t.Data) {
 			return nil, fmt.Errorf("tensor %q: shape %v does not match its %d values", name, t.Shape, len(t.Data))
 		}
 		if i > 0 || len(metadata) > 0 {
 			h = append(h, ',')
 		}
 		h = appendString(h, name)
-		h = append(h, `:{"dtype":"F32","shape":[`...)
+		h = append(h, `:{"dtype":"`+dtype+`","shape":[`...)
 		for j, d := range t.Shape {
 			if j > 0 {
 				h = append(h, ',')
@@ -103,10 +121,26 @@ func encode(tensors map[string]Tensor, metadata map[string]string) ([]byte, erro
 	out = append(out, h...)
 	for _, name := range names {
 		for _, v := range tensors[name].Data {
-			out = binary.LittleEndian.AppendUint32(out, math.Float32bits(v))
+			if dtype == BF16 {
+				out = binary.LittleEndian.AppendUint16(out, bfloat16(v))
+			} else {
+				out = binary.LittleEndian.AppendUint32(out, math.Float32bits(v))
+			}
 		}
 	}
 	return out, nil
+}
+
+// bfloat16 rounds v to the nearest bfloat16, ties to even, as PyTorch's
+// .bfloat16() does; a NaN stays a NaN (quiet, sign kept) whatever its
+// payload, which truncation alone could turn into an infinity.
+func bfloat16(v float32) uint16 {
+	b := math.Float32bits(v)
+	if v != v {
+		return uint16(b>>16) | 0x40
+	}
+	b += 0x7fff + (b>>16)&1 // rounds the lower half away, ties to the even upper half
+	return uint16(b >> 16)
 }
 
 func checkName(name string) error {
