@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/gocpc/cpc/core/room"
 	"github.com/gocpc/cpc/scripts/mksample/corpus"
 )
 
@@ -28,7 +29,7 @@ func corpusFlags() *genFlags {
 	flag.IntVar(&g.Speakers, "speakers", 12, "corpus: speakers, shared round robin among the synthesisers")
 	flag.StringVar(&g.Text, "text", "mixed", "corpus: sentences: bundled (sentences.txt), generated, or mixed (one in three bundled)")
 	flag.StringVar(&g.snr, "snr", "", "corpus: add noise at an SNR in dB, fixed (20) or drawn per utterance from a range (10:30); empty: none")
-	flag.StringVar(&g.colour, "noise", corpus.Pink, "corpus: noise colour, white or pink")
+	flag.StringVar(&g.colour, "noise", room.Pink, "corpus: noise colour, white or pink")
 	flag.StringVar(&g.rt60, "rt60", "", "corpus: reverberate with a synthetic room of this RT60 in seconds, fixed (0.4) or a range (0.2:0.8); empty: none")
 	flag.Float64Var(&g.drr, "drr", 3, "corpus: the rooms' direct-to-reverberant ratio in dB")
 	flag.IntVar(&g.Jobs, "jobs", runtime.NumCPU(), "corpus: utterances made in parallel (the output does not depend on it)")
@@ -55,7 +56,7 @@ func (g *genFlags) check() error {
 		if err != nil {
 			return err
 		}
-		if g.colour != corpus.White && g.colour != corpus.Pink {
+		if g.colour != room.White && g.colour != room.Pink {
 			return fmt.Errorf("-noise %q: want white or pink", g.colour)
 		}
 		g.Noise = &corpus.Noise{Colour: g.colour, SNRLo: lo, SNRHi: hi}

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"sync"
 
+	"github.com/gocpc/cpc/core/room"
 	"github.com/gocpc/cpc/scripts/mksample/corpus"
 )
 
@@ -170,16 +171,16 @@ func applyRoom(c corpusConfig, id, n int, x []float64, m *made) ([]float64, erro
 	if c.Reverb != nil {
 		r := corpus.Stream(c.Seed, "reverb", id, n)
 		m.RT60 = c.Reverb.RT60Lo + (c.Reverb.RT60Hi-c.Reverb.RT60Lo)*r.Float64()
-		h, err := corpus.ImpulseResponse(r, m.RT60, c.Reverb.DRR, corpus.OutRate)
+		h, err := room.ImpulseResponse(r, m.RT60, c.Reverb.DRR, corpus.OutRate)
 		if err != nil {
 			return nil, err
 		}
-		x = corpus.Convolve(x, h)
+		x = room.Convolve(x, h)
 	}
 	if c.Noise != nil {
 		r := corpus.Stream(c.Seed, "noise", id, n)
 		m.SNR = c.Noise.SNRLo + (c.Noise.SNRHi-c.Noise.SNRLo)*r.Float64()
-		return corpus.AddNoise(r, x, m.SNR, c.Noise.Colour)
+		return room.AddNoise(r, x, m.SNR, c.Noise.Colour)
 	}
 	return x, nil
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/gocpc/cpc/core/data"
 	"github.com/gocpc/cpc/core/probe"
+	"github.com/gocpc/cpc/core/room"
 	"github.com/gocpc/cpc/scripts/mksample/corpus"
 )
 
@@ -35,7 +36,7 @@ func TestMain(m *testing.M) {
 // same audio files: each depends on its seed, speaker and index only.
 func TestGenerateSmallCorpus(t *testing.T) {
 	c := corpusConfig{Out: filepath.Join(t.TempDir(), "a"), Seed: 3, Utterances: 15, Synths: []string{"espeak", "flite", "festival"},
-		Speakers: 3, Text: "mixed", Noise: &corpus.Noise{Colour: corpus.Pink, SNRLo: 10, SNRHi: 30},
+		Speakers: 3, Text: "mixed", Noise: &corpus.Noise{Colour: room.Pink, SNRLo: 10, SNRHi: 30},
 		Reverb: &corpus.Reverb{RT60Lo: 0.2, RT60Hi: 0.5, DRR: 3}, Jobs: 3}
 	if err := generate(c); err != nil {
 		t.Fatal(err)

@@ -1,8 +1,8 @@
 // Package corpus holds the parts of scripts/mksample that need no
 // synthesiser: the phone set shared by eSpeak NG, Flite and Festival and the
 // maps onto it, frame labels in CPC_audio's format, a windowed-sinc
-// resampler, additive noise and synthetic room reverberation, a seeded
-// sentence generator and the corpus manifest. Everything random is drawn
+// resampler, a seeded sentence generator and the corpus manifest (rooms
+// and noise are core/room's, which the trainer shares). Everything random is drawn
 // from generators seeded by the corpus seed and a named purpose (Stream),
 // so a corpus depends only on its seed and settings.
 package corpus

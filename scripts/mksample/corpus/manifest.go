@@ -33,7 +33,7 @@ type Noise struct {
 	SNRHi  float64 `json:"snr_db_hi"`
 }
 
-// Reverb is the synthetic room of ImpulseResponse with an RT60 drawn per
+// Reverb is the synthetic room of room.ImpulseResponse with an RT60 drawn per
 // utterance, uniform in [RT60Lo, RT60Hi] s, and a fixed DRR.
 type Reverb struct {
 	RT60Lo float64 `json:"rt60_s_lo"`

@@ -13,7 +13,7 @@ func TestManifestRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	m := &Manifest{Seed: 9, Synthesisers: []string{"flite", "espeak"}, Speakers: spk, Minutes: 12.5, Text: "mixed",
-		Noise: &Noise{Pink, 10, 30}, Reverb: &Reverb{0.2, 0.7, 3}, PhoneSet: Inventory,
+		Noise: &Noise{"pink", 10, 30}, Reverb: &Reverb{0.2, 0.7, 3}, PhoneSet: Inventory,
 		Tools: []string{"flite: 2.2"}, Command: []string{"-seed", "9"}, Made: Made{300, 240, 60, 12.61, 4}}
 	var b bytes.Buffer
 	if err := WriteManifest(&b, m); err != nil {

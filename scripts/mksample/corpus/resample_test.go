@@ -4,6 +4,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/gocpc/cpc/core/room"
 )
 
 // resampleRef evaluates Resample's formula in float64 with the kernel
@@ -67,7 +69,7 @@ func TestResampleTones(t *testing.T) {
 		}
 	}
 	y, _ := Resample(tone(9500, in, 22050), in, out)
-	if db := 10 * math.Log10(power(y[1000:len(y)-1000])/0.5); db > -70 {
+	if db := 10 * math.Log10(room.Power(y[1000:len(y)-1000])/0.5); db > -70 {
 		t.Errorf("9500 Hz tone above 8 kHz Nyquist: %.1f dB left, want below -70 dB", db)
 	}
 }
