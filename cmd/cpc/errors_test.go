@@ -51,6 +51,8 @@ func TestBadInput(t *testing.T) {
 		{[]string{"train", "--sampler", "odd"}, 2, "--sampler"},
 		{[]string{"train", "--sampler", "speakers:0"}, 2, "--sampler"},
 		{[]string{"train", "--sampler", "speakers:9", "--batch", "8"}, 2, "9 speakers per batch do not fit in a batch of 8"},
+		{[]string{"train", "--augment-past", "room=0.3"}, 2, "--augment-past: augmentation \"room=0.3\""},
+		{[]string{"train", "--augment-past", "rt60=0.6:0.2"}, 2, "RT60 0.6:0.2 s: want 0 < LO ≤ HI ≤ 2"},
 		{[]string{"train", "--sampler", "speakers:13", "--batch", "16", "--steps", "0", "--out", filepath.Join(dir, "s")}, 1, "only 12 speakers"},
 		{[]string{"train", "--sampler", "same-speaker@100"}, 2, "the last sampler runs to the end"},
 		{[]string{"train", "--sampler", "same-speaker,uniform"}, 2, `"same-speaker" needs @STEP`},

@@ -319,6 +319,7 @@ func addOptionFlags(fl *flag.FlagSet) map[string]func(*train.Options) error {
 	clip := fl.Float64("clip", d.Clip, "clip the global gradient norm to this (0: off)")
 	seed := fl.Uint64("seed", d.Seed, "random seed: same seed and threads give identical runs")
 	dropout := fl.Float64("dropout", d.Dropout, "probability that training zeroes each value of a prediction W_k c_t, as CPC_audio's --dropout (0.5 there; 0: none, the paper's)")
+	augment := fl.String("augment-past", "none", "the context network hears each window through a room and noise of its own, drawn from these ranges, and predicts the window as it is (CPC_audio's past augmentation): 'rt60=SECONDS,snr=DB', each a value or a range LO:HI, e.g. 'rt60=0.2:0.6,snr=10:30'")
 	return map[string]func(*train.Options) error{
 		"window": func(o *train.Options) error { o.Window = *window; return nil },
 		"batch":  func(o *train.Options) error { o.Batch = *batch; return nil },
@@ -336,6 +337,12 @@ func addOptionFlags(fl *flag.FlagSet) map[string]func(*train.Options) error {
 		"clip":    func(o *train.Options) error { o.Clip = *clip; return nil },
 		"seed":    func(o *train.Options) error { o.Seed = *seed; return nil },
 		"dropout": func(o *train.Options) error { o.Dropout = *dropout; return nil },
+		"augment-past": func(o *train.Options) (err error) {
+			if o.AugmentPast, err = train.ParseAugment(*augment); err != nil {
+				return fmt.Errorf("--augment-past: %w", err)
+			}
+			return nil
+		},
 	}
 }
 
@@ -617,6 +624,9 @@ func printSummary(w io.Writer, t *train.Trainer, c *data.Corpus, where string, t
 	}
 	if o.Dropout > 0 {
 		neg += fmt.Sprintf(", dropout %g", o.Dropout)
+	}
+	if o.AugmentPast != nil {
+		neg += ", past augmented: " + o.AugmentPast.String()
 	}
 	nparams := 0
 	for _, p := range t.Model.Params() {

@@ -52,7 +52,7 @@ func Embed(m *Model[float32], x []float32, layer Layer) (Embedding, error) {
 	if frames < 1 {
 		return Embedding{}, fmt.Errorf("%w: %d samples; the encoder needs at least %d", ErrTooShort, len(x), a.ReceptiveField())
 	}
-	ws := m.newWorkspace(1, len(x), false)
+	ws := m.newWorkspace(1, len(x), forEmbedding)
 	ws.Encode(x)
 	data := ws.Context()
 	if layer == Encoded {

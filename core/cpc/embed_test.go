@@ -74,7 +74,7 @@ func TestEmbedWorkspaceForwardOnly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := m.newWorkspace(1, 16000, false)
+	w := m.newWorkspace(1, 16000, forEmbedding)
 	if w.dacts != nil || w.dz != nil || w.dctx != nil || w.dzg != nil || w.nce.scores != nil || w.nce.proj != nil {
 		t.Error("the embedding workspace allocates what only training uses")
 	}

@@ -53,6 +53,11 @@ type Workspace[T nn.Float] struct {
 	nce     nceScratch[T]
 	drop    dropout[T]
 	met     Metrics
+	// With past augmentation (SetPast), the windows the context network
+	// reads, and the encoder-only workspace that encodes them; z stays
+	// the encoding of the windows themselves, the targets.
+	past []T
+	twin *Workspace[T]
 
 	// Times accumulates the time spent in each phase of Step; reset it
 	// by assigning the zero value.
@@ -61,13 +66,22 @@ type Workspace[T nn.Float] struct {
 
 // NewWorkspace returns buffers for batches of batch windows of samples each.
 func (m *Model[T]) NewWorkspace(batch, samples int) *Workspace[T] {
-	return m.newWorkspace(batch, samples, true)
+	return m.newWorkspace(batch, samples, forTraining)
 }
 
-// newWorkspace leaves out, unless train, what only the loss and the
-// gradients use: the gradients' buffers and InfoNCE's score matrix, which
-// grows with the square of the frames. Embed's workspace only encodes.
-func (m *Model[T]) newWorkspace(batch, samples int, train bool) *Workspace[T] {
+// use is what a workspace is for: the buffers it needs.
+type use int
+
+const (
+	forEmbedding use = iota // encoder and context, forward only
+	forTraining             // everything
+	forPast                 // the encoder, forward and backward (SetPast's twin)
+)
+
+// newWorkspace leaves out what its use does not need: for embedding, the
+// gradients' buffers and InfoNCE's score matrix, which grows with the
+// square of the frames; for the past, the context network and InfoNCE.
+func (m *Model[T]) newWorkspace(batch, samples int, u use) *Workspace[T] {
 	cfg := m.Arch
 	w := &Workspace[T]{m: m, batch: batch, samples: samples, frames: cfg.Frames(samples)}
 	n := samples
@@ -100,7 +114,15 @@ func (m *Model[T]) newWorkspace(batch, samples int, train bool) *Workspace[T] {
 		w.norms = append(w.norms, n.NewCache(batch*w.pads[l]))
 	}
 	rows := w.frames * batch
-	w.z, w.ctx = make([]T, rows*cfg.Channels), make([]T, rows*cfg.Hidden)
+	w.z = make([]T, rows*cfg.Channels)
+	if u == forPast {
+		for _, p := range w.pads {
+			w.dacts = append(w.dacts, make([]T, batch*p*cfg.Channels))
+		}
+		w.dz = make([]T, rows*cfg.Channels)
+		return w
+	}
+	w.ctx = make([]T, rows*cfg.Hidden)
 	for l, g := range m.GRUs {
 		w.grus = append(w.grus, g.NewCache(w.frames, batch))
 		if l > 0 {
@@ -109,7 +131,7 @@ func (m *Model[T]) newWorkspace(batch, samples int, train bool) *Workspace[T] {
 	}
 	w.zg, w.layout, w.group = w.z, batchLayout{batch, batch, 0}, dist.Single
 	w.met = NewMetrics(cfg.Predict)
-	if train {
+	if u == forTraining {
 		for _, p := range w.pads {
 			w.dacts = append(w.dacts, make([]T, batch*p*cfg.Channels))
 		}
@@ -226,8 +248,23 @@ func (w *Workspace[T]) input(l int, audio []T) ([]T, int) {
 }
 
 // Encode runs the encoder and the GRU on audio, B windows of the
-// workspace's length one after the other.
+// workspace's length one after the other (the GRU on the encoding of the
+// past windows instead, if SetPast gave some).
 func (w *Workspace[T]) Encode(audio []T) {
+	w.encode(audio)
+	if w.past != nil {
+		w.twin.encode(w.past)
+	}
+	t := time.Now()
+	for l, g := range w.m.GRUs {
+		x, h := w.gruIO(l)
+		g.Forward(x, h, w.grus[l])
+	}
+	w.lap(GRUForward, &t)
+}
+
+// encode runs the encoder on audio into z.
+func (w *Workspace[T]) encode(audio []T) {
 	t := time.Now()
 	C, B := w.m.Arch.Channels, w.batch
 	if w.padded != nil {
@@ -249,17 +286,16 @@ func (w *Workspace[T]) Encode(audio []T) {
 	w.moveTopRows(w.z, w.acts[len(w.acts)-1], false)
 	w.relu.Forward(w.z)
 	w.lap(EncoderForward, &t)
-	for l, g := range w.m.GRUs {
-		x, h := w.gruIO(l)
-		g.Forward(x, h, w.grus[l])
-	}
-	w.lap(GRUForward, &t)
 }
 
-// gruIO returns GRU layer l's input and output: z or the layer below's
-// output, and ctx or the buffer the layer above reads.
+// gruIO returns GRU layer l's input and output: z (the past's, with
+// SetPast) or the layer below's output, and ctx or the buffer the layer
+// above reads.
 func (w *Workspace[T]) gruIO(l int) (x, h []T) {
 	x, h = w.z, w.ctx
+	if w.past != nil {
+		x = w.twin.z
+	}
 	if l > 0 {
 		x = w.mids[l-1]
 	}
@@ -270,12 +306,18 @@ func (w *Workspace[T]) gruIO(l int) (x, h []T) {
 }
 
 // contextBackward propagates dctx (consumed) down the GRU layers, adding
-// the bottom layer's input gradient to dz.
+// the bottom layer's input gradient to dz (the past's, with SetPast).
 func (w *Workspace[T]) contextBackward() {
 	dh := w.dctx
+	if w.past != nil {
+		clear(w.twin.dz)
+	}
 	for l := len(w.m.GRUs) - 1; l >= 0; l-- {
 		x, h := w.gruIO(l)
 		dx := w.dz
+		if w.past != nil {
+			dx = w.twin.dz
+		}
 		if l > 0 {
 			dx = w.dmids[l-1]
 			clear(dx) // Backward adds to it
@@ -349,6 +391,7 @@ func (w *Workspace[T]) Gradients(audio []T, neg int, rng *rand.Rand) (Metrics, e
 func (w *Workspace[T]) run(audio []T, neg int, rng *rand.Rand, grads, training bool) (Metrics, error) {
 	K := w.m.Arch.Predict
 	w.drop.on = training && w.drop.p > 0
+	defer w.foldTwinTimes()
 	w.Encode(audio)
 	if err := w.gatherZ(); err != nil {
 		return Metrics{}, err
@@ -382,5 +425,8 @@ func (w *Workspace[T]) run(audio []T, neg int, rng *rand.Rand, grads, training b
 	w.lap(GRUBackward, &t)
 	w.encoderBackward(audio)
 	w.lap(EncoderBackward, &t)
+	if w.past != nil {
+		w.twin.encoderBackward(w.past)
+	}
 	return w.met, nil
 }

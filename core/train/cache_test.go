@@ -44,17 +44,20 @@ func TestCachedCorpusTrainsAsLoaded(t *testing.T) {
 		t.Cleanup(func() { c.Close() })
 		return c
 	}
-	opts := testOptions()
-	opts.Curriculum = []SamplerPhase{{Speakers: 1, Until: 4}}
-	inMemory, straight, split := t.TempDir(), t.TempDir(), t.TempDir()
-	runFor(t, opts, testPlan(inMemory, 9), "", mem)
-	runFor(t, opts, testPlan(straight, 9), "", disk())
-	runFor(t, opts, testPlan(split, 5), "", disk())
-	runFor(t, Options{}, testPlan(split, 9), split, disk())
-	for _, f := range []string{cpc.ModelFile, StateFile} {
-		m, s, r := read(t, inMemory, f), read(t, straight, f), read(t, split, f)
-		if !bytes.Equal(m, s) || !bytes.Equal(s, r) {
-			t.Errorf("%s: in memory, cached and cached with a resume differ (%v, %v)", f, bytes.Equal(m, s), bytes.Equal(s, r))
+	for _, augment := range []*Augment{nil, testAugment()} { // the past is read ahead too
+		opts := testOptions()
+		opts.Curriculum = []SamplerPhase{{Speakers: 1, Until: 4}}
+		opts.AugmentPast = augment
+		inMemory, straight, split := t.TempDir(), t.TempDir(), t.TempDir()
+		runFor(t, opts, testPlan(inMemory, 9), "", mem)
+		runFor(t, opts, testPlan(straight, 9), "", disk())
+		runFor(t, opts, testPlan(split, 5), "", disk())
+		runFor(t, Options{}, testPlan(split, 9), split, disk())
+		for _, f := range []string{cpc.ModelFile, StateFile} {
+			m, s, r := read(t, inMemory, f), read(t, straight, f), read(t, split, f)
+			if !bytes.Equal(m, s) || !bytes.Equal(s, r) {
+				t.Errorf("augmentation %v, %s: in memory, cached and cached with a resume differ (%v, %v)", augment, f, bytes.Equal(m, s), bytes.Equal(s, r))
+			}
 		}
 	}
 }

@@ -117,6 +117,8 @@ func TestNewValidatesOptions(t *testing.T) {
 		"more speakers than batch": func(o *Options) { o.Speakers = 4 },
 		"negative negatives":       func(o *Options) { o.Negatives = -1 },
 		"dropout of 1":             func(o *Options) { o.Dropout = 1 },
+		"augmentation of nothing":  func(o *Options) { o.AugmentPast = &Augment{} },
+		"rooms of no time":         func(o *Options) { o.AugmentPast = &Augment{RT60: &Range{0, 0.1}} },
 	} {
 		o := testOptions()
 		change(&o)
@@ -137,10 +139,11 @@ func TestStepAllocatesNothing(t *testing.T) {
 		arch    cpc.Arch
 		neg     int
 		dropout float64
-	}{{testArch(), 0, 0}, {testArch(), 5, 0}, {audio, 5, 0.5}, {headed, 0, 0.5}} {
+		augment *Augment
+	}{{testArch(), 0, 0, nil}, {testArch(), 5, 0, nil}, {audio, 5, 0.5, nil}, {headed, 0, 0.5, nil}, {audio, 0, 0, testAugment()}} {
 		neg := c.neg
 		opts := testOptions()
-		opts.Negatives, opts.Dropout = neg, c.dropout
+		opts.Negatives, opts.Dropout, opts.AugmentPast = neg, c.dropout, c.augment
 		m, err := NewModel(c.arch, opts.Seed)
 		if err != nil {
 			t.Fatal(err)

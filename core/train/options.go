@@ -30,6 +30,9 @@ type Options struct {
 	// prediction (CPC_audio's; cpc.Workspace.SetDropout); 0, the paper's,
 	// is left out of the JSON, so older runs' options read the same.
 	Dropout float64 `json:"dropout,omitempty"`
+	// AugmentPast, if set, is the rooms and noise the context network
+	// hears each window through (cpc.Workspace.SetPast).
+	AugmentPast *Augment `json:"augment_past,omitempty"`
 }
 
 // Defaults are the paper's: windows of 20480 samples, batch 8, Adam at a
@@ -59,6 +62,11 @@ func (o Options) Validate(arch cpc.Arch) error {
 	}
 	if err := o.Schedule.Validate(); err != nil {
 		return bad("%w", err)
+	}
+	if o.AugmentPast != nil {
+		if err := o.AugmentPast.validate(); err != nil {
+			return bad("%w", err)
+		}
 	}
 	until := 0
 	for _, p := range o.Curriculum {

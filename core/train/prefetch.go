@@ -11,6 +11,7 @@ import "math/rand/v2"
 // on, so runs and resumes stay exact.
 type prefetch struct {
 	buf  []float32  // the next step's windows, once its read is done
+	past []float32  // and their past (Options.AugmentPast)
 	done chan error // the read's result
 	busy bool       // a read was started and not yet taken
 	// The data generator's state before the draw of the batch being
@@ -23,7 +24,7 @@ type prefetch struct {
 func (t *Trainer) takeBatch() error {
 	if t.draw != nil { // a test's windows
 		t.draw(t.batch)
-		return nil
+		return t.augment(t.batch, t.past, t.Step)
 	}
 	p := &t.pre
 	if p.busy {
@@ -34,9 +35,13 @@ func (t *Trainer) takeBatch() error {
 			return err
 		}
 		t.batch, p.buf = p.buf, t.batch
+		t.past, p.past = p.past, t.past
+		if err := t.ws.SetPast(t.past); err != nil {
+			return err
+		}
 	} else {
 		p.cur = *t.dataPCG
-		if err := t.fill(t.batch, t.Step); err != nil {
+		if err := t.fill(t.batch, t.past, t.Step); err != nil {
 			*t.dataPCG = p.cur
 			return err
 		}
@@ -50,16 +55,29 @@ func (t *Trainer) takeBatch() error {
 }
 
 // readAhead reads the windows of step into the prefetch buffer.
-func (t *Trainer) readAhead(step int) { t.pre.done <- t.fill(t.pre.buf, step) }
+func (t *Trainer) readAhead(step int) { t.pre.done <- t.fill(t.pre.buf, t.pre.past, step) }
 
-// fill draws the global batch of step (0-based) and reads this replica's
-// share of its windows into batch.
-func (t *Trainer) fill(batch []float32, step int) error {
+// fill draws the global batch of step (0-based), reads this replica's
+// share of its windows into batch and, with past augmentation, their
+// past into past.
+func (t *Trainer) fill(batch, past []float32, step int) error {
 	if err := t.Sampler.Use(t.Opts.SpeakersAt(step)); err != nil {
 		return err // checked for every phase by SetCorpus
 	}
 	share := t.Opts.Batch / t.group.Size()
-	return t.Sampler.FillShare(batch, t.dataRNG, t.group.Rank()*share, t.Opts.Batch)
+	if err := t.Sampler.FillShare(batch, t.dataRNG, t.group.Rank()*share, t.Opts.Batch); err != nil {
+		return err
+	}
+	return t.augment(batch, past, step)
+}
+
+// augment draws the past of this replica's windows of step, if the run
+// augments it.
+func (t *Trainer) augment(batch, past []float32, step int) error {
+	if t.aug == nil {
+		return nil
+	}
+	return t.aug.apply(batch, past, step, t.group.Rank()*len(batch)/t.Opts.Window)
 }
 
 // undoBatch forgets the batch taken and the next one's read: the step

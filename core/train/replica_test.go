@@ -80,10 +80,12 @@ func TestReplicasTrainAsOneBatch(t *testing.T) {
 	for _, c := range []struct {
 		sampled bool
 		dropout float64
-	}{{false, 0}, {true, 0}, {false, 0.3}} {
+		augment *Augment
+	}{{false, 0, nil}, {true, 0, nil}, {false, 0.3, nil}, {false, 0, testAugment()}} {
 		sampled := c.sampled
 		opts := testOptions()
 		opts.Batch, opts.Negatives, opts.LR, opts.Dropout = 4, 0, 2e-4, c.dropout // the paper's rate
+		opts.AugmentPast = c.augment
 		if sampled {
 			opts.Speakers = 2 // a sampler of the global batch
 		}

@@ -139,16 +139,20 @@ func TestLossFallsAndRunsAreIdentical(t *testing.T) {
 // dropout, whose values dropped the saved generator state decides.
 func TestResumeContinuesExactly(t *testing.T) {
 	c := testCorpus(2)
-	for _, dropout := range []float64{0, 0.3} {
+	for _, run := range []struct {
+		dropout float64
+		augment *Augment
+	}{{0, nil}, {0.3, nil}, {0, testAugment()}} {
+		dropout := run.dropout
 		straight, split := t.TempDir(), t.TempDir()
 		opts := testOptions()
 		opts.Curriculum = []SamplerPhase{{Speakers: 1, Until: 7}}
-		opts.Dropout = dropout
+		opts.Dropout, opts.AugmentPast = dropout, run.augment
 		runFor(t, opts, testPlan(straight, 12), "", c)
 		runFor(t, opts, testPlan(split, 5), "", c) // saved at 2, 4 and 5
 		tr := runFor(t, Options{}, testPlan(split, 12), split, c)
-		if tr.Step != 12 || tr.Opts.Dropout != dropout {
-			t.Fatalf("resumed run stopped at step %d with dropout %v", tr.Step, tr.Opts.Dropout)
+		if tr.Step != 12 || tr.Opts.Dropout != dropout || (tr.Opts.AugmentPast == nil) != (run.augment == nil) {
+			t.Fatalf("resumed run stopped at step %d with dropout %v, augmentation %v", tr.Step, tr.Opts.Dropout, tr.Opts.AugmentPast)
 		}
 		for _, f := range []string{cpc.ModelFile, StateFile} {
 			if !bytes.Equal(read(t, straight, f), read(t, split, f)) {

@@ -51,6 +51,8 @@ type Trainer struct {
 	dataRNG, negRNG *rand.Rand
 	ws              *cpc.Workspace[float32]
 	batch           []float32
+	past            []float32  // with Opts.AugmentPast: batch through its rooms
+	aug             *augmenter // draws past; nil without Opts.AugmentPast
 	pre             prefetch
 	saved           string // where the newest good checkpoint is, for errors
 	timing          Timing
@@ -122,6 +124,13 @@ func build(g dist.Group, model *cpc.Model[float32], opts Options, step int, data
 		ws:    model.NewWorkspace(share, opts.Window),
 		batch: make([]float32, share*opts.Window)}
 	t.pre.buf, t.pre.done = make([]float32, len(t.batch)), make(chan error, 1)
+	if a := opts.AugmentPast; a != nil {
+		t.aug = newAugmenter(a, opts.Seed, opts.Window)
+		t.past, t.pre.past = make([]float32, len(t.batch)), make([]float32, len(t.batch))
+		if err := t.ws.SetPast(t.past); err != nil {
+			return nil, err
+		}
+	}
 	t.adam.Step = step
 	if err := t.ws.Join(g); err != nil {
 		return nil, err
