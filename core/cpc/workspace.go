@@ -116,10 +116,7 @@ func (m *Model[T]) newWorkspace(batch, samples int, u use) *Workspace[T] {
 	rows := w.frames * batch
 	w.z = make([]T, rows*cfg.Channels)
 	if u == forPast {
-		for _, p := range w.pads {
-			w.dacts = append(w.dacts, make([]T, batch*p*cfg.Channels))
-		}
-		w.dz = make([]T, rows*cfg.Channels)
+		w.encoderGradients()
 		return w
 	}
 	w.ctx = make([]T, rows*cfg.Hidden)
@@ -132,10 +129,8 @@ func (m *Model[T]) newWorkspace(batch, samples int, u use) *Workspace[T] {
 	w.zg, w.layout, w.group = w.z, batchLayout{batch, batch, 0}, dist.Single
 	w.met = NewMetrics(cfg.Predict)
 	if u == forTraining {
-		for _, p := range w.pads {
-			w.dacts = append(w.dacts, make([]T, batch*p*cfg.Channels))
-		}
-		w.dz, w.dctx = make([]T, rows*cfg.Channels), make([]T, rows*cfg.Hidden)
+		w.encoderGradients()
+		w.dctx = make([]T, rows*cfg.Hidden)
 		for range w.mids {
 			w.dmids = append(w.dmids, make([]T, rows*cfg.Hidden))
 		}
@@ -143,6 +138,16 @@ func (m *Model[T]) newWorkspace(batch, samples int, u use) *Workspace[T] {
 		w.newNCE(rows, false)
 	}
 	return w
+}
+
+// encoderGradients allocates the encoder's gradient buffers: each layer's
+// output's and z's.
+func (w *Workspace[T]) encoderGradients() {
+	C := w.m.Arch.Channels
+	for _, p := range w.pads {
+		w.dacts = append(w.dacts, make([]T, w.batch*p*C))
+	}
+	w.dz = make([]T, w.frames*w.batch*C)
 }
 
 // Join makes the workspace one replica of group g: its batch is its share

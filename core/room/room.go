@@ -10,7 +10,41 @@ import (
 	"math"
 	"math/cmplx"
 	"math/rand/v2"
+	"strconv"
+	"strings"
 )
+
+// Range is a closed interval [Lo, Hi] that a room's RT60 or a noise's SNR
+// is drawn from uniformly.
+type Range struct {
+	Lo float64 `json:"lo"`
+	Hi float64 `json:"hi"`
+}
+
+// ParseRange reads "x" (a fixed value) or "lo:hi" with lo ≤ hi.
+func ParseRange(s string) (Range, error) {
+	a, b, isRange := strings.Cut(s, ":")
+	if !isRange {
+		b = a
+	}
+	lo, err1 := strconv.ParseFloat(a, 64)
+	hi, err2 := strconv.ParseFloat(b, 64)
+	if err1 != nil || err2 != nil || lo > hi {
+		return Range{}, fmt.Errorf("%q: want a number or lo:hi with lo ≤ hi", s)
+	}
+	return Range{lo, hi}, nil
+}
+
+// Draw is a value drawn uniformly from r.
+func (r Range) Draw(rng *rand.Rand) float64 { return r.Lo + (r.Hi-r.Lo)*rng.Float64() }
+
+func (r Range) String() string {
+	s := strconv.FormatFloat(r.Lo, 'g', -1, 64)
+	if r.Lo == r.Hi {
+		return s
+	}
+	return s + ":" + strconv.FormatFloat(r.Hi, 'g', -1, 64)
+}
 
 // decay60 is ln(10^3): an amplitude falls by 60 dB (a factor 1000) when
 // its exponent reaches it, so exp(-decay60·t/RT60) is a 60 dB drop at RT60.
@@ -176,7 +210,7 @@ func Mix(x, noise []float64, snr float64, y []float64) error {
 	if math.IsNaN(snr) || math.IsInf(snr, 0) {
 		return fmt.Errorf("noise: SNR must be finite (got %g)", snr)
 	}
-	ps, pn := power(x), power(noise)
+	ps, pn := Power(x), Power(noise)
 	if ps == 0 || pn == 0 {
 		return fmt.Errorf("noise: the signal is silent, SNR is undefined")
 	}
@@ -209,9 +243,7 @@ func appendPinkNoise(dst []float64, r *rand.Rand, n int) []float64 {
 }
 
 // Power is the mean square of x (0 for no samples).
-func Power(x []float64) float64 { return power(x) }
-
-func power(x []float64) float64 {
+func Power(x []float64) float64 {
 	var s float64
 	for _, v := range x {
 		s += v * v

@@ -30,7 +30,7 @@ func TestNoiseSNRAndDeterminism(t *testing.T) {
 			for i := range n {
 				n[i] = y[i] - x[i]
 			}
-			if got := 10 * math.Log10(power(x)/power(n)); math.Abs(got-snr) > 1e-6 {
+			if got := 10 * math.Log10(Power(x)/Power(n)); math.Abs(got-snr) > 1e-6 {
 				t.Errorf("%s at %g dB: measured %.6f dB", colour, snr, got)
 			}
 			again, _ := AddNoise(rand.New(rand.NewPCG(7, 1)), x, snr, colour)

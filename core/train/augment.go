@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"hash/fnv"
 	"math/rand/v2"
-	"strconv"
 	"strings"
 
 	"github.com/gocpc/cpc/core/audio"
@@ -17,28 +16,13 @@ import (
 // window as it is. The rooms are room.ImpulseResponse's with a DRR of
 // AugmentDRR, the noise pink, as `make corpus` draws them per utterance.
 type Augment struct {
-	RT60 *Range `json:"rt60_s,omitempty"` // reverberation time, seconds; nil: no room
-	SNR  *Range `json:"snr_db,omitempty"` // signal-to-noise ratio, dB; nil: no noise
-}
-
-// Range is a closed interval [Lo, Hi] that a value is drawn from uniformly.
-type Range struct {
-	Lo float64 `json:"lo"`
-	Hi float64 `json:"hi"`
+	RT60 *room.Range `json:"rt60_s,omitempty"` // reverberation time, seconds; nil: no room
+	SNR  *room.Range `json:"snr_db,omitempty"` // signal-to-noise ratio, dB; nil: no noise
 }
 
 // AugmentDRR is the rooms' direct-to-reverberant ratio in dB, `make
 // corpus`'s default.
 const AugmentDRR = 3
-
-func (r Range) draw(rng *rand.Rand) float64 { return r.Lo + (r.Hi-r.Lo)*rng.Float64() }
-
-func (r Range) String() string {
-	if r.Lo == r.Hi {
-		return strconv.FormatFloat(r.Lo, 'g', -1, 64)
-	}
-	return strconv.FormatFloat(r.Lo, 'g', -1, 64) + ":" + strconv.FormatFloat(r.Hi, 'g', -1, 64)
-}
 
 // String is the augmentation as ParseAugment reads it.
 func (a *Augment) String() string {
@@ -62,9 +46,9 @@ func ParseAugment(s string) (*Augment, error) {
 	a := &Augment{}
 	for _, part := range strings.Split(s, ",") {
 		name, value, _ := strings.Cut(part, "=")
-		r, err := parseRange(value)
+		r, err := room.ParseRange(value)
 		if err != nil {
-			return nil, fmt.Errorf("augmentation %q: %s: %v", s, part, err)
+			return nil, fmt.Errorf("augmentation %q: %s: %v", s, name, err)
 		}
 		switch name {
 		case "rt60":
@@ -76,19 +60,6 @@ func ParseAugment(s string) (*Augment, error) {
 		}
 	}
 	return a, a.validate()
-}
-
-func parseRange(s string) (Range, error) {
-	lo, hi, isRange := strings.Cut(s, ":")
-	if !isRange {
-		hi = lo
-	}
-	l, err1 := strconv.ParseFloat(lo, 64)
-	h, err2 := strconv.ParseFloat(hi, 64)
-	if err1 != nil || err2 != nil {
-		return Range{}, fmt.Errorf("want a number or a range LO:HI")
-	}
-	return Range{l, h}, nil
 }
 
 // validate reports a range that cannot be drawn from.
@@ -151,7 +122,7 @@ func (g *augmenter) apply(batch, past []float32, step, first int) error {
 			continue
 		}
 		if g.RT60 != nil {
-			h, err := room.AppendImpulseResponse(g.h, rng, g.RT60.draw(rng), AugmentDRR, audio.SampleRate)
+			h, err := room.AppendImpulseResponse(g.h, rng, g.RT60.Draw(rng), AugmentDRR, audio.SampleRate)
 			if err != nil {
 				return err
 			}
@@ -162,7 +133,7 @@ func (g *augmenter) apply(batch, past []float32, step, first int) error {
 			if err != nil {
 				return err
 			}
-			if err := room.Mix(x, noise, g.SNR.draw(rng), x); err != nil {
+			if err := room.Mix(x, noise, g.SNR.Draw(rng), x); err != nil {
 				return err
 			}
 		}

@@ -5,12 +5,14 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
+
+	"github.com/gocpc/cpc/core/room"
 )
 
 // testAugment is a past augmentation for testOptions' 400-sample windows:
 // short rooms, noise from 5 to 15 dB.
 func testAugment() *Augment {
-	return &Augment{RT60: &Range{0.005, 0.02}, SNR: &Range{5, 15}}
+	return &Augment{RT60: &room.Range{Lo: 0.005, Hi: 0.02}, SNR: &room.Range{Lo: 5, Hi: 15}}
 }
 
 func TestParseAugment(t *testing.T) {
@@ -71,7 +73,7 @@ func TestAugmenterDraws(t *testing.T) {
 	if slices.Equal(whole[:n], batch[:n]) || slices.ContainsFunc(whole[2*n:], func(v float32) bool { return v != 0 }) {
 		t.Error("a window's past equals it, or a silent window's is not silent")
 	}
-	for _, snr := range []Range{{12, 12}, {5, 15}} {
+	for _, snr := range []room.Range{{Lo: 12, Hi: 12}, {Lo: 5, Hi: 15}} {
 		past := apply(&Augment{SNR: &snr}, 7, 3, 0, batch)
 		for b := range 2 {
 			var ps, pn float64

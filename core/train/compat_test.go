@@ -11,6 +11,7 @@ import (
 
 	"github.com/gocpc/cpc/core/cpc"
 	"github.com/gocpc/cpc/core/data"
+	"github.com/gocpc/cpc/core/room"
 	"github.com/gocpc/cpc/core/safetensors"
 	"github.com/gocpc/cpc/core/sample"
 )
@@ -118,7 +119,7 @@ func TestNewValidatesOptions(t *testing.T) {
 		"negative negatives":       func(o *Options) { o.Negatives = -1 },
 		"dropout of 1":             func(o *Options) { o.Dropout = 1 },
 		"augmentation of nothing":  func(o *Options) { o.AugmentPast = &Augment{} },
-		"rooms of no time":         func(o *Options) { o.AugmentPast = &Augment{RT60: &Range{0, 0.1}} },
+		"rooms of no time":         func(o *Options) { o.AugmentPast = &Augment{RT60: &room.Range{Lo: 0, Hi: 0.1}} },
 	} {
 		o := testOptions()
 		change(&o)

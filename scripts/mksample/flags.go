@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"runtime"
-	"strconv"
 	"strings"
 
 	"github.com/gocpc/cpc/core/room"
@@ -52,38 +51,24 @@ func (g *genFlags) check() error {
 	}
 	g.Synths = strings.Split(g.synthList, ",")
 	if g.snr != "" {
-		lo, hi, err := parseRange("snr", g.snr)
+		r, err := room.ParseRange(g.snr)
 		if err != nil {
-			return err
+			return fmt.Errorf("-snr %w", err)
 		}
 		if g.colour != room.White && g.colour != room.Pink {
 			return fmt.Errorf("-noise %q: want white or pink", g.colour)
 		}
-		g.Noise = &corpus.Noise{Colour: g.colour, SNRLo: lo, SNRHi: hi}
+		g.Noise = &corpus.Noise{Colour: g.colour, SNRLo: r.Lo, SNRHi: r.Hi}
 	}
 	if g.rt60 != "" {
-		lo, hi, err := parseRange("rt60", g.rt60)
+		r, err := room.ParseRange(g.rt60)
 		if err != nil {
-			return err
+			return fmt.Errorf("-rt60 %w", err)
 		}
-		if !(lo > 0) || hi > 10 {
+		if !(r.Lo > 0) || r.Hi > 10 {
 			return fmt.Errorf("-rt60 %q: want seconds in (0, 10]", g.rt60)
 		}
-		g.Reverb = &corpus.Reverb{RT60Lo: lo, RT60Hi: hi, DRR: g.drr}
+		g.Reverb = &corpus.Reverb{RT60Lo: r.Lo, RT60Hi: r.Hi, DRR: g.drr}
 	}
 	return nil
-}
-
-// parseRange reads "x" or "lo:hi" (lo ≤ hi).
-func parseRange(name, s string) (float64, float64, error) {
-	a, b, isRange := strings.Cut(s, ":")
-	if !isRange {
-		b = a
-	}
-	lo, err1 := strconv.ParseFloat(a, 64)
-	hi, err2 := strconv.ParseFloat(b, 64)
-	if err1 != nil || err2 != nil || lo > hi {
-		return 0, 0, fmt.Errorf("-%s %q: want a number or lo:hi with lo ≤ hi", name, s)
-	}
-	return lo, hi, nil
 }
