@@ -429,9 +429,9 @@ func (w *Workspace[T]) run(audio []T, neg int, rng *rand.Rand, grads, training b
 	w.contextBackward()
 	w.lap(GRUBackward, &t)
 	w.encoderBackward(audio)
-	w.lap(EncoderBackward, &t)
 	if w.past != nil {
 		w.twin.encoderBackward(w.past)
 	}
+	w.lap(EncoderBackward, &t)
 	return w.met, nil
 }
