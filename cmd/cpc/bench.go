@@ -35,6 +35,7 @@ func runBench(args []string, stderr io.Writer) error {
 	batches := fl.String("batch", "", "windows per batch, or a comma-separated list of sizes to time in turn (default: the preset's)")
 	windows := fl.String("window", "", "samples per window, or a list (default: the preset's)")
 	rounds := addRoundFlags(fl, 5, "torch_step.py")
+	augment := fl.String("augment-past", "none", "also time each step with this past augmentation (cpc train's flag, e.g. 'rt60=0.2:0.6,snr=10:30'), in the same rounds as the plain step")
 	distributed := fl.String("distributed", "", "'mpi': time the step of one replica of an MPI job (mpirun -np N cpc bench train --distributed mpi --torch=false …); --batch is the global batch")
 	if err := parse(fl, args[1:]); err != nil {
 		return err
@@ -57,21 +58,26 @@ func runBench(args []string, stderr io.Writer) error {
 	bs, err1 := intList("--batch", *batches, d.Batch)
 	ws, err2 := intList("--window", *windows, d.Window)
 	ts, err3 := rounds.check()
-	for _, err := range []error{err1, err2, err3} {
+	aug, err4 := train.ParseAugment(*augment)
+	if err4 != nil {
+		err4 = fmt.Errorf("--augment-past: %w", err4)
+	}
+	for _, err := range []error{err1, err2, err3, err4} {
 		if err != nil {
 			return usageError{err}
 		}
 	}
+	plan := benchPlan{threads: ts, steps: *rounds.steps, warmup: *rounds.warmup, torch: *rounds.torch, augment: aug}
 	corpus, _, err := loadCorpus(corpusSource{}, stderr)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stderr, "config %s (C %d, H %d, K %d), negatives batch, Adam; kernels %s; %s, %d CPUs; %d replicas\n",
 		cfg.Name, cfg.Channels, cfg.Hidden, cfg.Predict, asm.Path(), cpuid.CPU.BrandName, runtime.NumCPU(), g.Size())
-	var splits []string
+	var splits, augmented []string
 	for _, b := range bs {
 		for _, w := range ws {
-			p, err := benchPoint(g, benchModel{Arch: cfg, Window: w, Batch: b, LR: d.LR}, corpus, ts, *rounds.steps, *rounds.warmup, *rounds.torch)
+			p, err := benchPoint(g, benchModel{Arch: cfg, Window: w, Batch: b, LR: d.LR}, corpus, plan)
 			if err != nil {
 				return err
 			}
@@ -84,9 +90,14 @@ func runBench(args []string, stderr io.Writer) error {
 			}
 			p.print(stdout)
 			splits = append(splits, p.splitText())
+			augmented = append(augmented, p.augmentedRows())
 		}
 	}
 	fmt.Fprintln(stdout)
+	if aug != nil {
+		fmt.Fprintf(stdout, "With --augment-past %s (its rooms and noise are drawn in the data phase: the corpus is in memory), timed in the same rounds:\n\n", aug)
+		fmt.Fprintf(stdout, "| batch | window | threads | plain ms/step | augmented ms/step | augmented/plain |\n|--:|--:|--:|--:|--:|--:|\n%s\n", strings.Join(augmented, ""))
+	}
 	for _, s := range splits {
 		fmt.Fprint(stdout, s)
 	}
@@ -108,6 +119,16 @@ func (m benchModel) JSON() string {
 	return string(b)
 }
 
+// benchPlan is what every point times: the thread counts, the rounds,
+// whether PyTorch steps beside ours, and the past augmentation to time
+// beside the plain step (nil: none).
+type benchPlan struct {
+	threads       []int
+	steps, warmup int
+	torch         bool
+	augment       *train.Augment
+}
+
 // point is one batch and window size timed at each thread count.
 type point struct {
 	cfg     benchModel
@@ -117,27 +138,33 @@ type point struct {
 	split   []train.Timing // summed over the timed steps, by thread count
 	rss     string
 	anchor  *torchInfo // nil without PyTorch
+	// With past augmentation: its steps' ms and time split, by thread count.
+	augmented      [][]float64
+	augmentedSplit []train.Timing
+	augment        *train.Augment
 }
 
 // benchPoint times cfg's training step: every round runs one step of
-// ours and one of PyTorch's at each thread count, so both meet the same
-// load from other work.
-func benchPoint(g dist.Group, cfg benchModel, corpus *data.Corpus, threads []int, steps, warmup int, torch bool) (*point, error) {
+// ours (and one with the plan's past augmentation) and one of PyTorch's at
+// each thread count, so all meet the same load from other work.
+func benchPoint(g dist.Group, cfg benchModel, corpus *data.Corpus, plan benchPlan) (*point, error) {
 	debug.FreeOSMemory()
 	resetPeakRSS()
-	opts := train.Defaults()
-	opts.Window, opts.Batch, opts.LR = cfg.Window, cfg.Batch, cfg.LR
-	m, err := train.NewModel(cfg.Arch, opts.Seed)
+	threads := plan.threads
+	t, err := benchTrainer(g, cfg, corpus, nil)
 	if err != nil {
 		return nil, err
 	}
-	t, err := train.NewReplica(g, m, opts, corpus)
-	if err != nil {
-		return nil, err
+	p := &point{cfg: cfg, threads: threads, split: make([]train.Timing, len(threads)), augment: plan.augment}
+	var ta *train.Trainer
+	if plan.augment != nil {
+		if ta, err = benchTrainer(g, cfg, corpus, plan.augment); err != nil {
+			return nil, err
+		}
+		p.augmented, p.augmentedSplit = make([][]float64, len(threads)), make([]train.Timing, len(threads))
 	}
-	p := &point{cfg: cfg, threads: threads, split: make([]train.Timing, len(threads))}
 	var ts *torchStepper
-	if torch {
+	if plan.torch {
 		if ts, err = startTorch("torch_step.py", cfg.JSON()); err != nil {
 			return nil, err
 		}
@@ -145,21 +172,48 @@ func benchPoint(g dist.Group, cfg benchModel, corpus *data.Corpus, threads []int
 		p.anchor = &ts.Info
 	}
 	ours := func(i int, timed bool) (float64, error) {
-		t.ResetTiming()
-		start := time.Now()
-		if _, err := t.TrainBatch(); err != nil {
-			return 0, err
+		if ta != nil {
+			ms, err := timeStep(ta, &p.augmentedSplit[i], timed)
+			if err != nil {
+				return 0, err
+			}
+			if timed {
+				p.augmented[i] = append(p.augmented[i], ms)
+			}
 		}
-		if timed {
-			p.split[i] = addTiming(p.split[i], t.Timing())
-		}
-		return float64(time.Since(start).Microseconds()) / 1000, nil
+		return timeStep(t, &p.split[i], timed)
 	}
-	if p.ours, p.torch, err = alternate(threads, steps, warmup, ours, ts); err != nil {
+	if p.ours, p.torch, err = alternate(threads, plan.steps, plan.warmup, ours, ts); err != nil {
 		return nil, err
 	}
 	p.rss = peakRSS()
 	return p, nil
+}
+
+// benchTrainer is a fresh run of cfg on corpus with the default seed, its
+// past augmented as aug says (nil: not).
+func benchTrainer(g dist.Group, cfg benchModel, corpus *data.Corpus, aug *train.Augment) (*train.Trainer, error) {
+	opts := train.Defaults()
+	opts.Window, opts.Batch, opts.LR, opts.AugmentPast = cfg.Window, cfg.Batch, cfg.LR, aug
+	m, err := train.NewModel(cfg.Arch, opts.Seed)
+	if err != nil {
+		return nil, err
+	}
+	return train.NewReplica(g, m, opts, corpus)
+}
+
+// timeStep runs one step of t and returns its ms, adding its time split
+// to split if the step is timed.
+func timeStep(t *train.Trainer, split *train.Timing, timed bool) (float64, error) {
+	t.ResetTiming()
+	start := time.Now()
+	if _, err := t.TrainBatch(); err != nil {
+		return 0, err
+	}
+	if timed {
+		*split = addTiming(*split, t.Timing())
+	}
+	return float64(time.Since(start).Microseconds()) / 1000, nil
 }
 
 // roundFlags are the flags of the rounds alternate runs.
@@ -245,6 +299,20 @@ func (p *point) print(w io.Writer) {
 	}
 }
 
+// augmentedRows are the rows of the past augmentation's table: the plain
+// and the augmented step at each thread count ("" without augmentation).
+func (p *point) augmentedRows() string {
+	var s strings.Builder
+	for i, n := range p.threads {
+		if p.augment == nil {
+			break
+		}
+		plain, aug := median(p.ours[i]), median(p.augmented[i])
+		fmt.Fprintf(&s, "| %d | %d | %d | %.1f | %.1f | %.2f× |\n", p.cfg.Batch, p.cfg.Window, n, plain, aug, aug/plain)
+	}
+	return s.String()
+}
+
 // splitText is where the time of the point's steps went, at each thread
 // count, with the step's spread and the thread scaling.
 func (p *point) splitText() string {
@@ -262,6 +330,11 @@ func (p *point) splitText() string {
 		}
 		s.WriteString("\n")
 		writeSplit(&s, p.split[i], len(ms))
+		if p.augment != nil {
+			ms := p.augmented[i]
+			fmt.Fprintf(&s, "  threads %d with --augment-past %s: median %.1f ms over %d steps (min %.1f, max %.1f)\n", n, p.augment, median(ms), len(ms), slices.Min(ms), slices.Max(ms))
+			writeSplit(&s, p.augmentedSplit[i], len(ms))
+		}
 	}
 	return s.String()
 }

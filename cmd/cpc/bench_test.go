@@ -1,6 +1,7 @@
 package main
 
 import (
+	"math"
 	"strconv"
 	"strings"
 	"testing"
@@ -29,6 +30,26 @@ func TestBenchTrain(t *testing.T) {
 	}
 }
 
+// TestBenchAugmentedStep times the step with past augmentation in the
+// same rounds as the plain one and checks its table and time split.
+func TestBenchAugmentedStep(t *testing.T) {
+	out, rows := benchRows(t, 6, 2, "bench", "train", "--config", "small", "--batch", "2", "--window", "4096",
+		"--threads", "1,2", "--steps", "2", "--warmup", "1", "--torch=false", "--augment-past", "rt60=0.3,snr=20")
+	for _, r := range rows {
+		plain, err1 := strconv.ParseFloat(strings.TrimSpace(r[3]), 64)
+		aug, err2 := strconv.ParseFloat(strings.TrimSpace(r[4]), 64)
+		ratio, err3 := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(r[5]), "×"), 64)
+		if err1 != nil || err2 != nil || err3 != nil || plain <= 0 || math.Abs(ratio-aug/plain) > 0.02 {
+			t.Errorf("row %v: want plain ms, augmented ms and their ratio", r)
+		}
+	}
+	for _, want := range []string{"With --augment-past rt60=0.3,snr=20", "threads 2 with --augment-past rt60=0.3,snr=20: median"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
 func TestBenchBadFlags(t *testing.T) {
 	for _, c := range []struct {
 		args []string
@@ -39,6 +60,7 @@ func TestBenchBadFlags(t *testing.T) {
 		{[]string{"bench", "train", "--batch", "0"}, "--batch"},
 		{[]string{"bench", "train", "--threads", "a,2"}, "--threads"},
 		{[]string{"bench", "train", "--steps", "0"}, "--steps"},
+		{[]string{"bench", "train", "--augment-past", "rt60=9"}, "--augment-past: augmentation: RT60 9 s"},
 	} {
 		if code, stderr := cli(c.args...); code != 2 || !strings.Contains(stderr, c.want) {
 			t.Errorf("cpc %s: exit %d, want 2 with %q; said:\n%s", strings.Join(c.args, " "), code, c.want, stderr)
