@@ -97,6 +97,7 @@ func Convolve(x, h []float64) []float64 {
 type Convolver struct {
 	signal, response int
 	a                []complex128
+	w                []complex128 // the transform's twiddle factors (twiddles)
 }
 
 // NewConvolver returns a Convolver for signals of up to signal samples and
@@ -106,7 +107,7 @@ func NewConvolver(signal, response int) *Convolver {
 	for n < signal+response-1 {
 		n *= 2
 	}
-	return &Convolver{signal: signal, response: response, a: make([]complex128, n)}
+	return &Convolver{signal: signal, response: response, a: make([]complex128, n), w: twiddles(n)}
 }
 
 // Apply writes the first len(x) samples of x convolved with h into y (as
@@ -126,23 +127,36 @@ func (c *Convolver) Apply(x, h, y []float64) {
 	for i, v := range h {
 		a[i] += complex(0, v)
 	}
-	fft(a, false)
+	fft(a, c.w, false)
+	const half, halfI = 0.5, -0.5i // ½ and 1/2i, as products: a division costs several
 	for k := 0; k <= n/2; k++ {
 		j := (n - k) % n
 		ak, aj := a[k], a[j]
-		xk, hk := (ak+cmplx.Conj(aj))/2, (ak-cmplx.Conj(aj))/2i
-		xj, hj := (aj+cmplx.Conj(ak))/2, (aj-cmplx.Conj(ak))/2i
+		xk, hk := (ak+cmplx.Conj(aj))*half, (ak-cmplx.Conj(aj))*halfI
+		xj, hj := (aj+cmplx.Conj(ak))*half, (aj-cmplx.Conj(ak))*halfI
 		a[k], a[j] = xk*hk, xj*hj
 	}
-	fft(a, true)
+	fft(a, c.w, true)
+	scale := 1 / float64(n)
 	for i := range y {
-		y[i] = real(a[i]) / float64(n)
+		y[i] = real(a[i]) * scale
 	}
 }
 
-// fft is an in-place iterative radix-2 transform (len(a) a power of two);
-// inverse flips the sign of the exponent and leaves the 1/n to the caller.
-func fft(a []complex128, inverse bool) {
+// twiddles are e^(−2πik/n) for k < n/2, the factors of a transform of n
+// points; a stage of size s uses every (n/s)th.
+func twiddles(n int) []complex128 {
+	w := make([]complex128, n/2)
+	for k := range w {
+		w[k] = cmplx.Rect(1, -2*math.Pi*float64(k)/float64(n))
+	}
+	return w
+}
+
+// fft is an in-place iterative radix-2 transform (len(a) a power of two,
+// w its twiddles); inverse flips the sign of the exponent and leaves the
+// 1/n to the caller.
+func fft(a, w []complex128, inverse bool) {
 	n := len(a)
 	for i, j := 1, 0; i < n; i++ {
 		bit := n >> 1
@@ -154,18 +168,16 @@ func fft(a []complex128, inverse bool) {
 			a[i], a[j] = a[j], a[i]
 		}
 	}
-	sign := -1.0
-	if inverse {
-		sign = 1
-	}
 	for size := 2; size <= n; size *= 2 {
-		w := cmplx.Rect(1, sign*2*math.Pi/float64(size))
+		stride := n / size
 		for start := 0; start < n; start += size {
-			wk := complex(1, 0)
 			for k := range size / 2 {
+				wk := w[k*stride]
+				if inverse {
+					wk = cmplx.Conj(wk)
+				}
 				u, v := a[start+k], a[start+k+size/2]*wk
 				a[start+k], a[start+k+size/2] = u+v, u-v
-				wk *= w
 			}
 		}
 	}

@@ -58,7 +58,7 @@ func TestPinkNoiseIsFlatPerOctave(t *testing.T) {
 	for i, v := range x {
 		a[i] = complex(v, 0)
 	}
-	fft(a, false)
+	fft(a, twiddles(n), false)
 	band := func(lo, hi float64) float64 {
 		var s float64
 		for k := int(lo * n / rate); k < int(hi*n/rate); k++ {

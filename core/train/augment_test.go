@@ -88,3 +88,23 @@ func TestAugmenterDraws(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkAugment draws the past of a batch of 16 windows of 10240
+// samples through rooms and noise of `make corpus`'s ranges (R6's).
+func BenchmarkAugment(b *testing.B) {
+	a, err := ParseAugment("rt60=0.2:0.6,snr=10:30")
+	if err != nil {
+		b.Fatal(err)
+	}
+	const window, batch = 10240, 16
+	g := newAugmenter(a, 1, window)
+	x, past := make([]float32, window*batch), make([]float32, window*batch)
+	for i := range x {
+		x[i] = float32(math.Sin(float64(i) * 0.01))
+	}
+	for i := 0; b.Loop(); i++ {
+		if err := g.apply(x, past, i, 0); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
