@@ -32,6 +32,7 @@ func runBench(args []string, stderr io.Writer) error {
 	}
 	fl := newFlags("bench train", "[flags]", stderr)
 	preset := fl.String("config", "paper", "model preset: "+strings.Join(cpc.Presets, ", "))
+	archFlags := addArchFlags(fl)
 	batches := fl.String("batch", "", "windows per batch, or a comma-separated list of sizes to time in turn (default: the preset's)")
 	windows := fl.String("window", "", "samples per window, or a list (default: the preset's)")
 	rounds := addRoundFlags(fl, 5, "torch_step.py")
@@ -52,6 +53,14 @@ func runBench(args []string, stderr io.Writer) error {
 	}
 	cfg, err := cpc.Preset(*preset)
 	if err != nil {
+		return usageError{err}
+	}
+	for _, name := range setFlags(fl) {
+		if set := archFlags[name]; set != nil {
+			set(&cfg)
+		}
+	}
+	if err := cfg.Validate(); err != nil {
 		return usageError{err}
 	}
 	d := train.Defaults()

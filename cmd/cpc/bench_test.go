@@ -61,6 +61,7 @@ func TestBenchBadFlags(t *testing.T) {
 		{[]string{"bench", "train", "--threads", "a,2"}, "--threads"},
 		{[]string{"bench", "train", "--steps", "0"}, "--steps"},
 		{[]string{"bench", "train", "--augment-past", "rt60=9"}, "--augment-past: augmentation: RT60 9 s"},
+		{[]string{"bench", "train", "--hidden", "-3"}, "hidden must be positive (got 512, -3)"},
 	} {
 		if code, stderr := cli(c.args...); code != 2 || !strings.Contains(stderr, c.want) {
 			t.Errorf("cpc %s: exit %d, want 2 with %q; said:\n%s", strings.Join(c.args, " "), code, c.want, stderr)
