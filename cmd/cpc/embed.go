@@ -21,7 +21,7 @@ func runEmbed(args []string, stderr io.Writer) error {
 	layer := fl.String("layer", "c", "features: c (GRU context, H per frame) or z (encoder, C per frame)")
 	pool := fl.String("pool", "none", "none (one vector per 160 samples) or mean (one vector per file)")
 	format := fl.String("format", "npy", "npy or jsonl")
-	out := fl.String("out", "", "output: for npy, the file for one input or for --pool mean (default embeddings.npy), or a directory (an existing one, one ending in /, or any with several inputs) for one .npy per input (default: each beside its input, dir/a.wav giving dir/a.npy); for jsonl, a file ('-' or empty: standard output)")
+	out := fl.String("out", "", "output: for npy, the file for one input or for --pool mean (default embeddings.npy; in a directory named, its embeddings.npy), or a directory (an existing one, one ending in /, or any with several inputs) for one .npy per input (default: each beside its input, dir/a.wav giving dir/a.npy); for jsonl, a file ('-' or empty: standard output)")
 	if err := parse(fl, args); err != nil {
 		return err
 	}
@@ -115,10 +115,15 @@ type npySink struct {
 // would be written to one file.
 func newNpySink(out string, files []string, pooled bool) (*npySink, error) {
 	s := &npySink{out: out, pooled: pooled, paths: map[string]string{}}
+	named := out != "" && (isDir(out) || os.IsPathSeparator(out[len(out)-1])) // a directory
 	if pooled {
+		if named { // the one array goes into it, under the default name
+			s.out = filepath.Join(out, "embeddings.npy")
+			return s, os.MkdirAll(out, 0o755)
+		}
 		return s, nil
 	}
-	dir := out != "" && (len(files) > 1 || isDir(out) || os.IsPathSeparator(out[len(out)-1]))
+	dir := named || out != "" && len(files) > 1
 	if dir {
 		if err := os.MkdirAll(out, 0o755); err != nil {
 			return nil, err

@@ -11,7 +11,7 @@ import (
 
 // TestEmbedOutputPaths checks where cpc embed writes: beside each input
 // without --out (not in the working directory), into --out when it ends in
-// a separator even with one input, and that a --out it cannot write is
+// a separator even with one input (and, pooled, its embeddings.npy), and that a --out it cannot write is
 // reported on that path, not on the temporary file written first.
 func TestEmbedOutputPaths(t *testing.T) {
 	dir := t.TempDir()
@@ -60,6 +60,11 @@ func TestEmbedOutputPaths(t *testing.T) {
 	feats := filepath.Join(dir, "feats") + string(filepath.Separator)
 	embed("--out", feats, a)
 	exists(filepath.Join(feats, "a.npy"))
+	// Pooled, every input is one row of one array: into a directory, its
+	// embeddings.npy.
+	pooled := filepath.Join(dir, "pooled") + string(filepath.Separator)
+	embed("--pool", "mean", "--out", pooled, a, b)
+	exists(filepath.Join(pooled, "embeddings.npy"))
 
 	bad := filepath.Join(dir, "missing", "a.npy")
 	code, e := cli("embed", "--model", model, "--out", bad, a)
