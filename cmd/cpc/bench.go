@@ -311,11 +311,11 @@ func (p *point) print(w io.Writer) {
 // augmentedRows are the rows of the past augmentation's table: the plain
 // and the augmented step at each thread count ("" without augmentation).
 func (p *point) augmentedRows() string {
+	if p.augment == nil {
+		return ""
+	}
 	var s strings.Builder
 	for i, n := range p.threads {
-		if p.augment == nil {
-			break
-		}
 		plain, aug := median(p.ours[i]), median(p.augmented[i])
 		fmt.Fprintf(&s, "| %d | %d | %d | %.1f | %.1f | %.2f× |\n", p.cfg.Batch, p.cfg.Window, n, plain, aug, aug/plain)
 	}
