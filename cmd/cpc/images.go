@@ -31,7 +31,7 @@ func runTrainImages(args []string, stderr io.Writer) error {
 	fl.IntVar(&o.Decay, "decay", 0, "cosine decay of the learning rate after the warm-up, to 0 at this step (0: constant)")
 	fl.Float64Var(&o.Clip, "clip", 0, "clip the global gradient norm to this (0: off)")
 	fl.Uint64Var(&o.Seed, "seed", 1, "seed of the initial weights and of the batches")
-	steps := fl.Int("steps", 1000, "train until this many steps are done (a resumed run counts its earlier steps)")
+	steps := fl.Int("steps", 1000, "train until this many steps are done (a resumed run counts its earlier steps; on --resume, default: the step the run was started for)")
 	out := fl.String("out", "run-images", "directory for model.safetensors, state.safetensors, metrics.jsonl and loss.png")
 	resume := fl.String("resume", "", "continue the run saved in this directory (its settings are kept)")
 	saveEvery := fl.Int("save-every", 100, "steps between checkpoints (0: only at the end)")
@@ -60,6 +60,9 @@ func runTrainImages(args []string, stderr io.Writer) error {
 			*out = *resume
 		}
 		if r, err = resumeImageRun(*resume); err != nil {
+			return err
+		}
+		if *steps, err = resumedSteps(fl, *steps, r.target, r.Steps(), *resume); err != nil {
 			return err
 		}
 	} else {
@@ -96,6 +99,7 @@ func runTrainImages(args []string, stderr io.Writer) error {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	r.target = *steps
 	bar := newProgressBar(stderr, *steps)
 	err = train.Loop(ctx, r, train.Plan{Steps: *steps, Out: *out, SaveEvery: *saveEvery, LogEvery: 1}, &r.history, bar.update)
 	bar.finish()

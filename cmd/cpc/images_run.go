@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"strconv"
 
 	"github.com/gocpc/cpc/core/cpc"
 	"github.com/gocpc/cpc/core/imagecpc"
@@ -19,6 +20,7 @@ type imageRun struct {
 	*imagecpc.Trainer
 	history []cpc.Metrics
 	saved   string
+	target  int // the step the run is planned to end at, which checkpoints keep
 }
 
 func (r *imageRun) Interrupted(ctx context.Context) bool { return ctx.Err() != nil }
@@ -37,6 +39,7 @@ func (r *imageRun) Checkpoint(out string, history []cpc.Metrics) error {
 		return nil
 	}
 	tensors, state := r.State()
+	state[train.TargetKey] = strconv.Itoa(r.target)
 	if err := safetensors.WriteFile(filepath.Join(out, train.StateFile), tensors, state); err != nil {
 		return err
 	}
@@ -64,6 +67,9 @@ func resumeImageRun(dir string) (*imageRun, error) {
 		return nil, fmt.Errorf("%s: %w", statePath, err)
 	}
 	r := &imageRun{Trainer: t}
+	if r.target, err = train.SavedTarget(state); err != nil {
+		return nil, fmt.Errorf("%s: %s: %w", statePath, train.TargetKey, err)
+	}
 	if r.history, err = train.ReadMetrics(dir, t.Steps()); err != nil {
 		return nil, err
 	}

@@ -63,7 +63,8 @@ func TestTrainImages(t *testing.T) {
 }
 
 // TestTrainImagesResume checks that 2 steps, then 2 more resumed, give the
-// weights, Adam state and metrics lines of 4 steps straight.
+// weights, Adam state and metrics lines of 4 steps straight, and that a
+// finished run resumed without --steps is refused.
 func TestTrainImagesResume(t *testing.T) {
 	straight, split := filepath.Join(t.TempDir(), "a"), filepath.Join(t.TempDir(), "b")
 	common := []string{"--config", "tiny", "--data", tinyImages(t), "--batch", "3", "--probe-train", "0"}
@@ -89,6 +90,10 @@ func TestTrainImagesResume(t *testing.T) {
 	b, _ := os.ReadFile(filepath.Join(split, train.MetricsFile))
 	if n := strings.Count(string(b), "\n"); n != 4 {
 		t.Fatalf("%d metrics lines after resuming, want 4", n)
+	}
+	code, out = cli("train-images", "--resume", split, "--probe-train", "0")
+	if code != 2 || !strings.Contains(out, "has done its 4 steps") {
+		t.Fatalf("resume of a finished run without --steps: exit %d, want 2:\n%s", code, out)
 	}
 }
 

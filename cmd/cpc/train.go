@@ -40,7 +40,7 @@ func runTrain(args []string, stderr io.Writer) error {
 	preset := fl.String("config", "paper", "model preset: "+strings.Join(cpc.Presets, ", "))
 	archFlags := addArchFlags(fl)
 	optionFlags := addOptionFlags(fl)
-	steps := fl.Int("steps", 1000, "train until this many steps are done (a resumed run counts its earlier steps)")
+	steps := fl.Int("steps", 1000, "train until this many steps are done (a resumed run counts its earlier steps; on --resume, default: the step the run was started for)")
 	out := fl.String("out", "run", "directory for model.safetensors, state, metrics.jsonl and loss.png")
 	resume := fl.String("resume", "", "continue the run saved in this directory (its settings are kept)")
 	initFrom := fl.String("init", "", "start a new run from this checkpoint's weights (a model.safetensors file or a training directory); its architecture is kept, and the training settings it records are the defaults")
@@ -84,6 +84,11 @@ func runTrain(args []string, stderr io.Writer) error {
 	t, corpus, where, err := setup.start(fl, *preset, archFlags, optionFlags, &src, stderr)
 	if err != nil {
 		return rankError(g, err)
+	}
+	if *resume != "" {
+		if plan.Steps, err = resumedSteps(fl, plan.Steps, t.Target, t.Step, *resume); err != nil {
+			return rankError(g, err)
+		}
 	}
 	if t.Source, err = src.record(); err != nil {
 		return rankError(g, err)
@@ -154,6 +159,22 @@ func rankError(g dist.Group, err error) error {
 		return usageError{fmt.Errorf("rank %d of %d: %w", g.Rank(), g.Size(), ue.error)}
 	}
 	return fmt.Errorf("rank %d of %d: %w", g.Rank(), g.Size(), err)
+}
+
+// resumedSteps is the step a resumed run ends at: --steps where the user
+// set it, else the target its checkpoint records (--steps' default for a
+// checkpoint that records none); a usage error where no step is left.
+func resumedSteps(fl *flag.FlagSet, steps, target, done int, dir string) (int, error) {
+	if !isSet(fl, "steps") && target > 0 {
+		steps = target
+		if steps <= done {
+			return 0, usageError{fmt.Errorf("the run in %s has done its %d steps: give --steps more than %d to train it further", dir, done, done)}
+		}
+	}
+	if steps <= done {
+		return 0, usageError{fmt.Errorf("--steps %d: the run in %s has done %d steps already; give more to train it further", steps, dir, done)}
+	}
+	return steps, nil
 }
 
 // runSetup is how a run starts: afresh, from a checkpoint's weights

@@ -31,6 +31,24 @@ const (
 	sourceKey = "corpus_source"
 )
 
+// TargetKey is the state's metadata key of the step a run was planned to
+// end at (Trainer.Target); states written before it have none.
+const TargetKey = "target_step"
+
+// SavedTarget returns the target step a state's metadata records, 0 if
+// it records none.
+func SavedTarget(meta map[string]string) (int, error) {
+	s, ok := meta[TargetKey]
+	if !ok {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 {
+		return 0, fmt.Errorf("%q is not a step number", s)
+	}
+	return n, nil
+}
+
 // save writes the state, then the model, into dir; both carry the step, and loading
 // insists they agree, so a crash between the two renames is detected.
 // rngs are every replica's generator states, in rank order.
@@ -41,6 +59,9 @@ func (t *Trainer) save(dir string, rngs [][]byte) error {
 	meta := map[string]string{"step": step, "options": t.Opts.JSON(), corpusKey: t.corpus}
 	if t.Source != "" {
 		meta[sourceKey] = t.Source
+	}
+	if t.Target > 0 {
+		meta[TargetKey] = strconv.Itoa(t.Target)
 	}
 	for r, b := range rngs {
 		meta[rngKey("data_rng", r)] = hex.EncodeToString(b[:len(b)/2])
@@ -193,6 +214,9 @@ func resumeFrom(g dist.Group, modelBytes, stateBytes []byte, files []string, c *
 			path, saved, t.corpus)
 	}
 	t.Source = smeta[sourceKey]
+	if t.Target, err = SavedTarget(smeta); err != nil {
+		return nil, bad(TargetKey, err)
+	}
 	if err := SetAdamTensors(model.Params(), t.adam, tensors); err != nil {
 		return nil, bad("optimizer state", err)
 	}

@@ -263,6 +263,8 @@ func TestNaNStopsAndKeepsCheckpoint(t *testing.T) {
 	}
 }
 
+// TestInterruptSaves: an interrupted run saves its step and the step it
+// was planned to end at, which a resume continues to.
 func TestInterruptSaves(t *testing.T) {
 	dir := t.TempDir()
 	tr := newTrainer(t, testOptions(), testCorpus(4))
@@ -276,8 +278,12 @@ func TestInterruptSaves(t *testing.T) {
 	if !errors.Is(err, ErrInterrupted) {
 		t.Fatalf("got %v, want ErrInterrupted", err)
 	}
-	if back, err := Resume(dir, testCorpus(4)); err != nil || back.Step != 3 {
-		t.Fatalf("saved state: step %v, error %v; want step 3", back, err)
+	back, err := Resume(dir, testCorpus(4))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if back.Step != 3 || back.Target != 100 {
+		t.Fatalf("saved state: step %d of %d; want step 3 of a run planned to 100", back.Step, back.Target)
 	}
 }
 

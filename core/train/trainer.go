@@ -34,6 +34,11 @@ type Trainer struct {
 	// a resumed run can find its corpus again.
 	Source string
 
+	// Target is the step the run is planned to end at (Run sets it from
+	// its Plan); checkpoints keep it, so that a resume without a new
+	// target ends where the run was meant to (SavedTarget).
+	Target int
+
 	// Reduce, if set, is called once a step when the parameters'
 	// gradients (p.G of Model.Params()) are complete and before Adam
 	// applies them: the place where data-parallel replicas average their
@@ -190,7 +195,7 @@ func (p Plan) Validate() error {
 // loss or gradient stops it with an error before the update, and nothing
 // is saved: the newest checkpoint on disk stays the last good one.
 func (t *Trainer) Run(ctx context.Context, plan Plan, report func(cpc.Metrics) error) error {
-	t.replica.ctx, t.replica.stop = ctx, false
+	t.replica.ctx, t.replica.stop, t.Target = ctx, false, plan.Steps
 	defer func() { t.replica.ctx = nil }()
 	return Loop(ctx, trainerTask{t}, plan, &t.History, report)
 }
