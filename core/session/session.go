@@ -26,6 +26,9 @@ import (
 // its trainer. Calls come one at a time (training yields between steps,
 // and other calls run only then), so nothing here needs a lock.
 type Session struct {
+	// corpus is replaced on every change, never changed in place: the
+	// trainer reads the next step's windows from the one it was given
+	// while a step runs, and sees the change at its next SetCorpus.
 	corpus   data.Corpus
 	stale    bool // the corpus changed since the trainer last saw it
 	model    *cpc.Model[float32]
@@ -233,7 +236,7 @@ func (se *Session) Add(id, speaker string, x []float32) error {
 	// Kept sorted by id, as a corpus is: then training draws the same
 	// batches whatever order the files arrived in.
 	i, _ := slices.BinarySearchFunc(se.corpus.Utterances, id, func(u data.Utterance, id string) int { return strings.Compare(u.ID, id) })
-	se.corpus.Utterances = slices.Insert(se.corpus.Utterances, i, data.Utterance{ID: id, Speaker: speaker, Audio: x})
+	se.corpus.Utterances = slices.Insert(slices.Clip(se.corpus.Utterances), i, data.Utterance{ID: id, Speaker: speaker, Audio: x})
 	se.stale = true
 	return nil
 }
@@ -262,14 +265,15 @@ func (se *Session) utterance(id string) (*data.Utterance, error) {
 
 // SetSpeaker retags utterance id.
 func (se *Session) SetSpeaker(id, speaker string) error {
-	u, err := se.utterance(id)
-	if err != nil {
-		return err
-	}
-	if speaker == "" {
+	i := se.find(id)
+	switch {
+	case i < 0:
+		return fmt.Errorf("no utterance %s", id)
+	case speaker == "":
 		return fmt.Errorf("%s: the speaker tag cannot be empty", id)
 	}
-	u.Speaker, se.stale = speaker, true
+	se.corpus.Utterances = slices.Clone(se.corpus.Utterances)
+	se.corpus.Utterances[i].Speaker, se.stale = speaker, true
 	return nil
 }
 
@@ -279,7 +283,7 @@ func (se *Session) Remove(id string) error {
 	if i < 0 {
 		return fmt.Errorf("no utterance %s", id)
 	}
-	se.corpus.Utterances = slices.Delete(se.corpus.Utterances, i, i+1)
+	se.corpus.Utterances = slices.Concat(se.corpus.Utterances[:i], se.corpus.Utterances[i+1:])
 	se.stale = true
 	return nil
 }

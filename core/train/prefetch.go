@@ -3,9 +3,8 @@ package train
 import "math/rand/v2"
 
 // prefetch reads the next step's windows while this step runs, so that
-// reading a corpus cache never stalls the step (a corpus in memory needs
-// no read-ahead: its windows are copied in a fraction of a millisecond,
-// and it would cost the step its one allocation). The windows are drawn in
+// reading a corpus cache, or drawing the past's rooms and noise
+// (Options.AugmentPast), never stalls the step. The windows are drawn in
 // the same order as without it, and what a checkpoint saves is the data
 // generator's state before the draw of the first batch not yet trained
 // on, so runs and resumes stay exact.
@@ -14,6 +13,10 @@ type prefetch struct {
 	past []float32  // and their past (Options.AugmentPast)
 	done chan error // the read's result
 	busy bool       // a read was started and not yet taken
+	step int        // the step whose windows the read is of
+	// read reads them: one function value made with the trainer, so that
+	// starting a read (go read()) allocates nothing.
+	read func()
 	// The data generator's state before the draw of the batch being
 	// trained on, and before the next one's.
 	cur, next rand.PCG
@@ -46,16 +49,14 @@ func (t *Trainer) takeBatch() error {
 			return err
 		}
 	}
-	if !t.Sampler.Cached() {
-		return nil
-	}
-	p.next, p.busy = *t.dataPCG, true
-	go t.readAhead(t.Step + 1)
+	p.next, p.busy, p.step = *t.dataPCG, true, t.Step+1
+	go p.read()
 	return nil
 }
 
-// readAhead reads the windows of step into the prefetch buffer.
-func (t *Trainer) readAhead(step int) { t.pre.done <- t.fill(t.pre.buf, t.pre.past, step) }
+// readAhead reads the windows of the step t.pre.step into the prefetch
+// buffers (prefetch.read).
+func (t *Trainer) readAhead() { t.pre.done <- t.fill(t.pre.buf, t.pre.past, t.pre.step) }
 
 // fill draws the global batch of step (0-based), reads this replica's
 // share of its windows into batch and, with past augmentation, their

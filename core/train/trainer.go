@@ -128,7 +128,7 @@ func build(g dist.Group, model *cpc.Model[float32], opts Options, step int, data
 		adam:  optim.NewAdam(model.Params(), opts.Schedule),
 		ws:    model.NewWorkspace(share, opts.Window),
 		batch: make([]float32, share*opts.Window)}
-	t.pre.buf, t.pre.done = make([]float32, len(t.batch)), make(chan error, 1)
+	t.pre.buf, t.pre.done, t.pre.read = make([]float32, len(t.batch)), make(chan error, 1), t.readAhead
 	if a := opts.AugmentPast; a != nil {
 		t.aug = newAugmenter(a, opts.Seed, opts.Window)
 		t.past, t.pre.past = make([]float32, len(t.batch)), make([]float32, len(t.batch))
@@ -150,7 +150,9 @@ func build(g dist.Group, model *cpc.Model[float32], opts Options, step int, data
 }
 
 // SetCorpus makes c (loaded, or backed by a cache) the source of the
-// following batches.
+// following batches. The next step's windows are read while a step runs,
+// so c's utterances must not change in place until the next SetCorpus:
+// a changed corpus is a new one.
 func (t *Trainer) SetCorpus(c *data.Corpus) error {
 	t.dropPrefetch()
 	s, err := data.NewSampler(c, t.Opts.Window, t.Opts.Speakers)
