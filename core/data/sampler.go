@@ -65,9 +65,6 @@ func (s *Sampler) Use(speakers int) error {
 	return nil
 }
 
-// Cached reports whether the windows are read from a corpus cache.
-func (s *Sampler) Cached() bool { return len(s.eligible) > 0 && s.eligible[0].src != nil }
-
 // Eligible is the number of utterances windows are drawn from.
 func (s *Sampler) Eligible() int { return len(s.eligible) }
 
