@@ -1,7 +1,6 @@
 package asm
 
 import (
-	"runtime"
 	"unsafe"
 )
 
@@ -106,7 +105,7 @@ func (g *packedGemm) fill(m, n int) float64 {
 // least per worker.
 func (g *packedGemm) grid(m, n, k int) (gm, gn int) {
 	mt, nt := ceilDiv(m, g.mr), ceilDiv(n, g.nr)
-	w := min(runtime.GOMAXPROCS(0), max(1, 2*m*n*k/minWorkerFlops), mt*nt)
+	w := min(Width(), max(1, 2*m*n*k/minWorkerFlops), mt*nt)
 	gm, gn = 1, 1
 	best := -1.0
 	for x := 1; x <= min(w, mt); x++ {

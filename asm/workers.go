@@ -12,7 +12,7 @@ import (
 type Parts interface{ Part(i int) }
 
 // Parallel runs p.Part(i) for every i in [0, n), on the calling goroutine
-// and up to GOMAXPROCS−1 pool workers. Which thread runs a part varies,
+// and up to Width()−1 pool workers. Which thread runs a part varies,
 // so a result that must not depend on the thread count has to be
 // combined from the parts in index order afterwards.
 //
@@ -21,7 +21,7 @@ type Parts interface{ Part(i int) }
 // allocates nothing. Pass a pointer (to a long-lived or pooled value) as
 // p, so the interface does not allocate either.
 func Parallel(n int, p Parts) {
-	helpers := min(n, runtime.GOMAXPROCS(0)) - 1
+	helpers := min(n, Width()) - 1
 	if helpers <= 0 {
 		for i := range n {
 			p.Part(i)
@@ -52,6 +52,25 @@ func Parallel(n int, p Parts) {
 	}
 	r.p = nil
 	runs.put(r)
+}
+
+// widthCap is SetWidth's cap; 0: none.
+var widthCap atomic.Int32
+
+// SetWidth caps the threads one split (a Parallel call, a product) uses at
+// n; 0 removes the cap. Replicas of a data-parallel group that run in one
+// process share its threads: with R replicas on T threads, each split
+// taking T/R lets them run side by side instead of queueing for the pool.
+func SetWidth(n int) { widthCap.Store(int32(max(n, 0))) }
+
+// Width is how many threads a split may use: GOMAXPROCS, or SetWidth's
+// cap where that is lower.
+func Width() int {
+	w := runtime.GOMAXPROCS(0)
+	if c := int(widthCap.Load()); c > 0 && c < w {
+		return c
+	}
+	return w
 }
 
 // run is one Parallel call: parts are claimed in index order from next.

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"runtime"
 
 	"github.com/gocpc/cpc/asm"
 )
@@ -129,10 +128,10 @@ type recurrence[T Float] struct {
 	parts, procs int
 }
 
-// run does the steps on up to GOMAXPROCS threads, one part each.
+// run does the steps on up to asm.Width() threads, one part each.
 func (r *recurrence[T]) run(g *GRU[T], h, dh []T) {
 	r.g, r.h, r.dh = g, h, dh
-	r.procs = runtime.GOMAXPROCS(0)
+	r.procs = asm.Width()
 	r.parts = min(r.c.batch, r.procs)
 	asm.Parallel(r.parts, r)
 	r.g, r.h, r.dh = nil, nil, nil
