@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/gocpc/cpc/core/cpc"
@@ -38,24 +37,17 @@ func arrangedWindows(opts Options, r, n int) func([]float32) {
 // their trainers.
 func runReplicas(t *testing.T, n int, plan Plan, start func(g dist.Group) (*Trainer, error)) []*Trainer {
 	t.Helper()
-	groups := dist.Local(n)
-	trs := make([]*Trainer, n)
-	errs := make([]error, n)
-	var wg sync.WaitGroup
-	for r := range n {
-		wg.Go(func() {
-			if trs[r], errs[r] = start(groups[r]); errs[r] != nil {
-				return
-			}
+	trs, err := StartLocal(n, start)
+	if err == nil {
+		err = OnEach(n, func(r int) error {
 			p := plan
 			if r > 0 {
 				p.Out = ""
 			}
-			errs[r] = trs[r].Run(context.Background(), p, func(cpc.Metrics) error { return nil })
+			return trs[r].Run(context.Background(), p, func(cpc.Metrics) error { return nil })
 		})
 	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
+	if err != nil {
 		t.Fatal(err)
 	}
 	return trs
@@ -137,17 +129,14 @@ func TestReplicaErrors(t *testing.T) {
 	} {
 		groups := dist.Local(2)
 		errs := make([]error, 2)
-		var wg sync.WaitGroup
-		for r := range 2 {
-			wg.Go(func() {
-				o := testOptions()
-				o.Batch = 4
-				change(r, &o)
-				m, _ := NewModel(testArch(), 1)
-				_, errs[r] = NewReplica(groups[r], m, o, testCorpus(1))
-			})
-		}
-		wg.Wait()
+		OnEach(2, func(r int) error {
+			o := testOptions()
+			o.Batch = 4
+			change(r, &o)
+			m, _ := NewModel(testArch(), 1)
+			_, errs[r] = NewReplica(groups[r], m, o, testCorpus(1))
+			return nil
+		})
 		if errs[0] == nil || errs[1] == nil {
 			t.Errorf("%s: errors %v and %v, want both", name, errs[0], errs[1])
 		}
@@ -173,11 +162,10 @@ func TestReplicasResumeExactly(t *testing.T) {
 	}
 	groups := dist.Local(3)
 	errs := make([]error, 3)
-	var wg sync.WaitGroup
-	for r := range 3 {
-		wg.Go(func() { _, errs[r] = ResumeReplica(groups[r], split, testCorpus(1)) })
-	}
-	wg.Wait()
+	OnEach(3, func(r int) error {
+		_, errs[r] = ResumeReplica(groups[r], split, testCorpus(1))
+		return nil
+	})
 	if errs[0] == nil || !strings.Contains(errs[0].Error(), "saved by 2 replicas") || errs[1] == nil {
 		t.Errorf("resuming on 3: %v, %v", errs[0], errs[1])
 	}
@@ -192,30 +180,27 @@ func TestReplicaStopStopsAll(t *testing.T) {
 	groups := dist.Local(2)
 	errs := make([]error, 2)
 	steps := make([]int, 2)
-	var wg sync.WaitGroup
-	for r := range 2 {
-		wg.Go(func() {
-			tr, err := newReplica(groups[r], opts)
-			if err != nil {
-				errs[r] = err
-				return
+	OnEach(2, func(r int) error {
+		tr, err := newReplica(groups[r], opts)
+		if err != nil {
+			errs[r] = err
+			return nil
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		plan := Plan{Steps: 100, LogEvery: 1}
+		if r == 0 {
+			plan.Out = dir
+		}
+		errs[r] = tr.Run(ctx, plan, func(m cpc.Metrics) error {
+			if r == 1 && m.Step == 3 {
+				cancel()
 			}
-			ctx, cancel := context.WithCancel(context.Background())
-			defer cancel()
-			plan := Plan{Steps: 100, LogEvery: 1}
-			if r == 0 {
-				plan.Out = dir
-			}
-			errs[r] = tr.Run(ctx, plan, func(m cpc.Metrics) error {
-				if r == 1 && m.Step == 3 {
-					cancel()
-				}
-				return nil
-			})
-			steps[r] = tr.Step
+			return nil
 		})
-	}
-	wg.Wait()
+		steps[r] = tr.Step
+		return nil
+	})
 	for r, err := range errs {
 		if !errors.Is(err, ErrInterrupted) || steps[r] != steps[0] {
 			t.Errorf("replica %d: stopped at step %d with %v", r, steps[r], err)
