@@ -38,8 +38,12 @@ func runBench(args []string, stderr io.Writer) error {
 	rounds := addRoundFlags(fl, 5, "torch_step.py")
 	augment := fl.String("augment-past", "none", "also time each step with this past augmentation (cpc train's flag, e.g. 'rt60=0.2:0.6,snr=10:30'), in the same rounds as the plain step")
 	distributed := fl.String("distributed", "", "'mpi': time the step of one replica of an MPI job (mpirun -np N cpc bench train --distributed mpi --torch=false …); --batch is the global batch")
+	local := fl.Int("replicas", 1, "data-parallel replicas in this process, each with its share of the batch (--batch is the global batch) and of the threads")
 	if err := parse(fl, args[1:]); err != nil {
 		return err
+	}
+	if *local < 1 || *local > 1 && *distributed != "" {
+		return usageError{fmt.Errorf("--replicas %d: want at least 1, and 1 with --distributed", *local)}
 	}
 	g, done, err := openGroup(*distributed)
 	if err != nil {
@@ -76,13 +80,18 @@ func runBench(args []string, stderr io.Writer) error {
 			return usageError{err}
 		}
 	}
-	plan := benchPlan{threads: ts, steps: *rounds.steps, warmup: *rounds.warmup, torch: *rounds.torch, augment: aug}
+	for _, b := range bs {
+		if b%*local != 0 {
+			return usageError{fmt.Errorf("--batch %d does not split evenly over --replicas %d", b, *local)}
+		}
+	}
+	plan := benchPlan{threads: ts, steps: *rounds.steps, warmup: *rounds.warmup, torch: *rounds.torch, augment: aug, local: *local}
 	corpus, _, err := loadCorpus(corpusSource{}, stderr)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stderr, "config %s (C %d, H %d, K %d), negatives batch, Adam; kernels %s; %s, %d CPUs; %d replicas\n",
-		cfg.Name, cfg.Channels, cfg.Hidden, cfg.Predict, asm.Path(), cpuid.CPU.BrandName, runtime.NumCPU(), g.Size())
+		cfg.Name, cfg.Channels, cfg.Hidden, cfg.Predict, asm.Path(), cpuid.CPU.BrandName, runtime.NumCPU(), g.Size()*plan.local)
 	var splits, augmented []string
 	for _, b := range bs {
 		for _, w := range ws {
@@ -130,12 +139,14 @@ func (m benchModel) JSON() string {
 
 // benchPlan is what every point times: the thread counts, the rounds,
 // whether PyTorch steps beside ours, and the past augmentation to time
-// beside the plain step (nil: none).
+// beside the plain step (nil: none), and how many replicas in this
+// process share our step.
 type benchPlan struct {
 	threads       []int
 	steps, warmup int
 	torch         bool
 	augment       *train.Augment
+	local         int
 }
 
 // point is one batch and window size timed at each thread count.
@@ -160,14 +171,14 @@ func benchPoint(g dist.Group, cfg benchModel, corpus *data.Corpus, plan benchPla
 	debug.FreeOSMemory()
 	resetPeakRSS()
 	threads := plan.threads
-	t, err := benchTrainer(g, cfg, corpus, nil)
+	t, err := newStepper(g, plan.local, cfg, corpus, nil)
 	if err != nil {
 		return nil, err
 	}
 	p := &point{cfg: cfg, threads: threads, split: make([]train.Timing, len(threads)), augment: plan.augment}
-	var ta *train.Trainer
+	var ta stepper
 	if plan.augment != nil {
-		if ta, err = benchTrainer(g, cfg, corpus, plan.augment); err != nil {
+		if ta, err = newStepper(g, plan.local, cfg, corpus, plan.augment); err != nil {
 			return nil, err
 		}
 		p.augmented, p.augmentedSplit = make([][]float64, len(threads)), make([]train.Timing, len(threads))
@@ -180,7 +191,9 @@ func benchPoint(g dist.Group, cfg benchModel, corpus *data.Corpus, plan benchPla
 		defer ts.Close()
 		p.anchor = &ts.Info
 	}
+	defer asm.SetWidth(0)
 	ours := func(i int, timed bool) (float64, error) {
+		asm.SetWidth(max(1, threads[i]/plan.local))
 		if ta != nil {
 			ms, err := timeStep(ta, &p.augmentedSplit[i], timed)
 			if err != nil {
@@ -211,16 +224,34 @@ func benchTrainer(g dist.Group, cfg benchModel, corpus *data.Corpus, aug *train.
 	return train.NewReplica(g, m, opts, corpus)
 }
 
-// timeStep runs one step of t and returns its ms, adding its time split
+// stepper is what one step of ours runs: this process's trainer (alone,
+// or one replica of g), or the local replicas of one group in this
+// process, stepping side by side; the first is the one whose time split
+// is reported.
+type stepper []*train.Trainer
+
+func newStepper(g dist.Group, local int, cfg benchModel, corpus *data.Corpus, aug *train.Augment) (stepper, error) {
+	if local == 1 {
+		t, err := benchTrainer(g, cfg, corpus, aug)
+		return stepper{t}, err
+	}
+	return train.StartLocal(local, func(g dist.Group) (*train.Trainer, error) { return benchTrainer(g, cfg, corpus, aug) })
+}
+
+// timeStep runs one step of s and returns its ms, adding its time split
 // to split if the step is timed.
-func timeStep(t *train.Trainer, split *train.Timing, timed bool) (float64, error) {
-	t.ResetTiming()
+func timeStep(s stepper, split *train.Timing, timed bool) (float64, error) {
+	s[0].ResetTiming()
 	start := time.Now()
-	if _, err := t.TrainBatch(); err != nil {
+	err := train.OnEach(len(s), func(r int) error {
+		_, err := s[r].TrainBatch()
+		return err
+	})
+	if err != nil {
 		return 0, err
 	}
 	if timed {
-		*split = addTiming(*split, t.Timing())
+		*split = addTiming(*split, s[0].Timing())
 	}
 	return float64(time.Since(start).Microseconds()) / 1000, nil
 }

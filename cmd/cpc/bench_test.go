@@ -50,6 +50,23 @@ func TestBenchAugmentedStep(t *testing.T) {
 	}
 }
 
+// TestBenchLocalReplicas times two replicas in one process, each with
+// one window of the batch: the step's split has their exchange.
+func TestBenchLocalReplicas(t *testing.T) {
+	out, _ := benchRows(t, 8, 2, "bench", "train", "--config", "small", "--batch", "2", "--window", "4096",
+		"--threads", "1,2", "--steps", "2", "--warmup", "1", "--torch=false", "--replicas", "2")
+	var comm []float64
+	for _, line := range strings.Split(out, "\n") {
+		if f := strings.Fields(line); len(f) == 4 && f[0] == "communication" {
+			ms, _ := strconv.ParseFloat(f[1], 64)
+			comm = append(comm, ms)
+		}
+	}
+	if len(comm) != 2 || comm[0] <= 0 || comm[1] <= 0 {
+		t.Errorf("want the replicas' communication timed at both thread counts, got %v:\n%s", comm, out)
+	}
+}
+
 func TestBenchBadFlags(t *testing.T) {
 	for _, c := range []struct {
 		args []string
@@ -62,6 +79,9 @@ func TestBenchBadFlags(t *testing.T) {
 		{[]string{"bench", "train", "--steps", "0"}, "--steps"},
 		{[]string{"bench", "train", "--augment-past", "rt60=9"}, "--augment-past: augmentation: RT60 9 s"},
 		{[]string{"bench", "train", "--hidden", "-3"}, "hidden must be positive (got 512, -3)"},
+		{[]string{"bench", "train", "--replicas", "0"}, "--replicas 0: want at least 1"},
+		{[]string{"bench", "train", "--replicas", "2", "--distributed", "mpi"}, "and 1 with --distributed"},
+		{[]string{"bench", "train", "--replicas", "3", "--batch", "8", "--torch=false"}, "--batch 8 does not split evenly over --replicas 3"},
 	} {
 		if code, stderr := cli(c.args...); code != 2 || !strings.Contains(stderr, c.want) {
 			t.Errorf("cpc %s: exit %d, want 2 with %q; said:\n%s", strings.Join(c.args, " "), code, c.want, stderr)
