@@ -41,6 +41,7 @@ func runTrain(args []string, stderr io.Writer) error {
 	logEvery := fl.Int("log-every", 1, "steps averaged into each metrics.jsonl line")
 	threads := fl.Int("threads", runtime.NumCPU(), "threads for the numeric kernels")
 	distributed := fl.String("distributed", "", "'mpi': this process is one replica of an MPI job (mpirun -np N cpc train --distributed mpi …); --batch is the global batch, split evenly")
+	local := fl.Int("replicas", 1, "data-parallel replicas in this process, each with its share of the batch (--batch is the global batch, split evenly) and of the threads (on --resume, default: as many as saved the run)")
 	if err := parse(fl, args); err != nil {
 		return err
 	}
@@ -50,7 +51,14 @@ func runTrain(args []string, stderr io.Writer) error {
 	if *threads < 1 {
 		return usageError{fmt.Errorf("--threads must be at least 1 (got %d)", *threads)}
 	}
+	if *local < 1 || *local > 1 && *distributed != "" {
+		return usageError{fmt.Errorf("--replicas %d: want at least 1, and 1 with --distributed", *local)}
+	}
+	if *resume != "" && *distributed == "" && !isSet(fl, "replicas") {
+		*local = train.SavedReplicas(*resume)
+	}
 	runtime.GOMAXPROCS(*threads)
+	asm.SetWidth(max(1, *threads / *local))
 	plan := train.Plan{Steps: *steps, Out: *out, SaveEvery: *saveEvery, LogEvery: *logEvery}
 	if *resume != "" && !isSet(fl, "out") {
 		plan.Out = *resume
@@ -65,7 +73,7 @@ func runTrain(args []string, stderr io.Writer) error {
 	if g.Rank() > 0 { // rank 0 alone writes and reports
 		plan.Out, stderr = "", io.Discard
 	}
-	setup := runSetup{group: g, resume: *resume, init: *initFrom}
+	setup := runSetup{group: g, local: *local, resume: *resume, init: *initFrom}
 	src := corpusSource{dir: *dataDir, split: *split, cache: *cacheDir}
 	switch *onBadFile {
 	case "stop":
@@ -74,10 +82,11 @@ func runTrain(args []string, stderr io.Writer) error {
 	default:
 		return usageError{fmt.Errorf("--on-bad-file %q: want stop or skip", *onBadFile)}
 	}
-	t, corpus, where, err := setup.start(fl, *preset, archFlags, optionFlags, &src, stderr)
+	trs, corpus, where, err := setup.start(fl, *preset, archFlags, optionFlags, &src, stderr)
 	if err != nil {
 		return rankError(g, err)
 	}
+	t := trs[0] // the one that writes and reports
 	if *resume != "" {
 		if plan.Steps, err = resumedSteps(fl, plan.Steps, t.Target, t.Step, *resume); err != nil {
 			return rankError(g, err)
@@ -94,11 +103,22 @@ func runTrain(args []string, stderr io.Writer) error {
 	if n := g.Size(); n > 1 {
 		fmt.Fprintf(stderr, "replicas: %d over MPI, %d windows of each batch of %d apiece; rank 0 writes\n", n, t.Opts.Batch/n, t.Opts.Batch)
 	}
+	if n := len(trs); n > 1 {
+		fmt.Fprintf(stderr, "replicas: %d in this process, %d windows of each batch of %d and %d threads apiece; replica 0 writes\n",
+			n, t.Opts.Batch/n, t.Opts.Batch, asm.Width())
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	bar := newProgressBar(stderr, plan.Steps)
-	err = t.Run(ctx, plan, bar.update)
+	err = train.OnEach(len(trs), func(r int) error {
+		if r == 0 {
+			return t.Run(ctx, plan, bar.update)
+		}
+		p := plan
+		p.Out = ""
+		return trs[r].Run(ctx, p, func(cpc.Metrics) error { return nil })
+	})
 	bar.finish()
 	if err == nil {
 		err = done()
@@ -121,7 +141,7 @@ func runTrain(args []string, stderr io.Writer) error {
 	if tm := t.Timing(); tm.Total() > 0 {
 		share := func(d time.Duration) float64 { return 100 * d.Seconds() / tm.Total().Seconds() }
 		fmt.Fprintf(stderr, "time in steps: %.1f%% waiting for data", share(tm.Data))
-		if g.Size() > 1 {
+		if g.Size() > 1 || len(trs) > 1 {
 			fmt.Fprintf(stderr, ", %.1f%% communication", share(tm.Model[cpc.Communication]))
 		}
 		fmt.Fprintln(stderr)
@@ -173,7 +193,8 @@ func resumedSteps(fl *flag.FlagSet, steps, target, done int, dir string) (int, e
 // runSetup is how a run starts: afresh, from a checkpoint's weights
 // (init) or where a saved run stopped (resume), and with what.
 type runSetup struct {
-	group        dist.Group
+	group        dist.Group // this process's
+	local        int        // replicas in this process
 	resume, init string
 	model        *cpc.Model[float32] // the initial weights of a new run
 	opts         train.Options       // a new run's options
@@ -181,9 +202,10 @@ type runSetup struct {
 
 // start works out the run's settings, loads the corpus (on a resume
 // without --data, the saved run's: src becomes it) and returns the
-// trainer; a usage error for settings that cannot work.
+// trainers of this process's replicas; a usage error for settings that
+// cannot work.
 func (s *runSetup) start(fl *flag.FlagSet, preset string, archFlags map[string]func(*cpc.Arch), optionFlags map[string]func(*train.Options) error,
-	src *corpusSource, log io.Writer) (*train.Trainer, *data.Corpus, string, error) {
+	src *corpusSource, log io.Writer) ([]*train.Trainer, *data.Corpus, string, error) {
 	if err := s.settings(fl, preset, archFlags, optionFlags); err != nil {
 		return nil, nil, "", err
 	}
@@ -196,11 +218,11 @@ func (s *runSetup) start(fl *flag.FlagSet, preset string, archFlags map[string]f
 	if err != nil {
 		return nil, nil, "", err
 	}
-	t, err := s.trainer(corpus)
+	trs, err := s.trainers(corpus)
 	if errors.Is(err, train.ErrOptions) || errors.Is(err, cpc.ErrArch) {
 		err = usageError{err}
 	}
-	return t, corpus, where, err
+	return trs, corpus, where, err
 }
 
 // settings works out the architecture and options of a new run: the
@@ -260,12 +282,28 @@ func (s *runSetup) settings(fl *flag.FlagSet, preset string, archFlags map[strin
 	return nil
 }
 
-// trainer starts the run on corpus c.
-func (s *runSetup) trainer(c *data.Corpus) (*train.Trainer, error) {
-	if s.resume != "" {
-		return train.ResumeReplica(s.group, s.resume, c)
+// trainers starts the run on corpus c: this process's replica of its
+// group, or the replicas of a group of s.local in this process, each with
+// weights of its own (NewReplica gives them replica 0's).
+func (s *runSetup) trainers(c *data.Corpus) ([]*train.Trainer, error) {
+	start := func(g dist.Group) (*train.Trainer, error) {
+		if s.resume != "" {
+			return train.ResumeReplica(g, s.resume, c)
+		}
+		m := s.model
+		if s.local > 1 && g.Rank() > 0 {
+			var err error
+			if m, err = train.NewModel(m.Arch, s.opts.Seed); err != nil {
+				return nil, err
+			}
+		}
+		return train.NewReplica(g, m, s.opts, c)
 	}
-	return train.NewReplica(s.group, s.model, s.opts, c)
+	if s.local == 1 {
+		t, err := start(s.group)
+		return []*train.Trainer{t}, err
+	}
+	return train.StartLocal(s.local, start)
 }
 
 // loadCheckpoint is cpc.Load on rank 0, whose checkpoint the other

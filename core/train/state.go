@@ -49,6 +49,25 @@ func SavedTarget(meta map[string]string) (int, error) {
 	return n, nil
 }
 
+// replicasKey is the state's metadata key of how many replicas saved it
+// (absent: one).
+const replicasKey = "replicas"
+
+// SavedReplicas returns how many replicas saved the run in dir: 1 where
+// its state records none or cannot be read (resuming it says what is
+// wrong).
+func SavedReplicas(dir string) int {
+	_, meta, err := safetensors.ReadFile(filepath.Join(dir, StateFile))
+	if err != nil {
+		return 1
+	}
+	n, err := strconv.Atoi(meta[replicasKey])
+	if err != nil || n < 1 {
+		return 1
+	}
+	return n
+}
+
 // save writes the state, then the model, into dir; both carry the step, and loading
 // insists they agree, so a crash between the two renames is detected.
 // rngs are every replica's generator states, in rank order.
@@ -68,7 +87,7 @@ func (t *Trainer) save(dir string, rngs [][]byte) error {
 		meta[rngKey("negatives_rng", r)] = hex.EncodeToString(b[len(b)/2:])
 	}
 	if len(rngs) > 1 {
-		meta["replicas"] = strconv.Itoa(len(rngs))
+		meta[replicasKey] = strconv.Itoa(len(rngs))
 	}
 	if err := safetensors.WriteFile(filepath.Join(dir, StateFile), tensors, meta); err != nil {
 		return err
@@ -187,8 +206,8 @@ func resumeFrom(g dist.Group, modelBytes, stateBytes []byte, files []string, c *
 	if err != nil || step < 0 {
 		return nil, bad("step", fmt.Errorf("%q is not a step number", smeta["step"]))
 	}
-	if saved := cmp.Or(smeta["replicas"], "1"); saved != strconv.Itoa(g.Size()) {
-		return nil, bad("replicas", fmt.Errorf("the run was saved by %s replicas: resume it with as many, not %d", saved, g.Size()))
+	if saved := cmp.Or(smeta[replicasKey], "1"); saved != strconv.Itoa(g.Size()) {
+		return nil, bad(replicasKey, fmt.Errorf("the run was saved by %s replicas: resume it with as many, not %d", saved, g.Size()))
 	}
 	opts, err := parseOptions(smeta["options"])
 	if err != nil {
