@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -42,8 +43,8 @@ func runBench(args []string, stderr io.Writer) error {
 	if err := parse(fl, args[1:]); err != nil {
 		return err
 	}
-	if *local < 1 || *local > 1 && *distributed != "" {
-		return usageError{fmt.Errorf("--replicas %d: want at least 1, and 1 with --distributed", *local)}
+	if err := checkReplicas(*local, *distributed); err != nil {
+		return err
 	}
 	g, done, err := openGroup(*distributed)
 	if err != nil {
@@ -80,11 +81,6 @@ func runBench(args []string, stderr io.Writer) error {
 			return usageError{err}
 		}
 	}
-	for _, b := range bs {
-		if b%*local != 0 {
-			return usageError{fmt.Errorf("--batch %d does not split evenly over --replicas %d", b, *local)}
-		}
-	}
 	plan := benchPlan{threads: ts, steps: *rounds.steps, warmup: *rounds.warmup, torch: *rounds.torch, augment: aug, local: *local}
 	corpus, _, err := loadCorpus(corpusSource{}, stderr)
 	if err != nil {
@@ -96,6 +92,9 @@ func runBench(args []string, stderr io.Writer) error {
 	for _, b := range bs {
 		for _, w := range ws {
 			p, err := benchPoint(g, benchModel{Arch: cfg, Window: w, Batch: b, LR: d.LR}, corpus, plan)
+			if errors.Is(err, train.ErrOptions) {
+				return usageError{err} // a batch that does not split over the replicas
+			}
 			if err != nil {
 				return err
 			}

@@ -81,7 +81,7 @@ func TestBenchBadFlags(t *testing.T) {
 		{[]string{"bench", "train", "--hidden", "-3"}, "hidden must be positive (got 512, -3)"},
 		{[]string{"bench", "train", "--replicas", "0"}, "--replicas 0: want at least 1"},
 		{[]string{"bench", "train", "--replicas", "2", "--distributed", "mpi"}, "and 1 with --distributed"},
-		{[]string{"bench", "train", "--replicas", "3", "--batch", "8", "--torch=false"}, "--batch 8 does not split evenly over --replicas 3"},
+		{[]string{"bench", "train", "--replicas", "3", "--batch", "8", "--torch=false"}, "a batch of 8 windows does not split evenly over 3 replicas"},
 	} {
 		if code, stderr := cli(c.args...); code != 2 || !strings.Contains(stderr, c.want) {
 			t.Errorf("cpc %s: exit %d, want 2 with %q; said:\n%s", strings.Join(c.args, " "), code, c.want, stderr)

@@ -51,8 +51,8 @@ func runTrain(args []string, stderr io.Writer) error {
 	if *threads < 1 {
 		return usageError{fmt.Errorf("--threads must be at least 1 (got %d)", *threads)}
 	}
-	if *local < 1 || *local > 1 && *distributed != "" {
-		return usageError{fmt.Errorf("--replicas %d: want at least 1, and 1 with --distributed", *local)}
+	if err := checkReplicas(*local, *distributed); err != nil {
+		return err
 	}
 	if *resume != "" && *distributed == "" && !isSet(fl, "replicas") {
 		*local = train.SavedReplicas(*resume)
@@ -160,6 +160,15 @@ func openGroup(name string) (dist.Group, func() error, error) {
 		return openMPI()
 	}
 	return nil, nil, usageError{fmt.Errorf("--distributed %q: want mpi (or leave it out)", name)}
+}
+
+// checkReplicas refuses a --replicas count that cannot work: fewer than
+// one, or more than one beside --distributed (a process is one rank).
+func checkReplicas(local int, distributed string) error {
+	if local < 1 || local > 1 && distributed != "" {
+		return usageError{fmt.Errorf("--replicas %d: want at least 1, and 1 with --distributed", local)}
+	}
+	return nil
 }
 
 // rankError names the replica an error happened on, in a group of more.
