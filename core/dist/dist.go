@@ -29,6 +29,38 @@ type Group interface {
 	AllGather(in, out []float32) error
 	// Broadcast copies root's buf into every replica's buf.
 	Broadcast(buf []float32, root int) error
+	// ReduceScatterSum sets this replica's block of buf (Block) to the
+	// element-wise sum of that block over the replicas' bufs; the rest of
+	// buf is left undefined. With AllGatherBlocks after it, it moves
+	// what AllReduceSum moves, and in between each replica can work on
+	// its block alone (its share of the optimizer's step).
+	ReduceScatterSum(buf []float32) error
+	// AllGatherBlocks sets every block of buf to the owning replica's.
+	AllGatherBlocks(buf []float32) error
+}
+
+// Block is replica rank's block [lo, hi) of n values split over size
+// replicas, in rank order, the first blocks no longer than the last.
+func Block(n, size, rank int) (lo, hi int) {
+	return rank * n / size, (rank + 1) * n / size
+}
+
+// AllGatherBlocksPadded is AllGatherBlocks for transports without one of
+// their own: an AllGather of every block padded to the longest.
+func AllGatherBlocksPadded(g Group, buf []float32) error {
+	n, size := len(buf), g.Size()
+	width := (n + size - 1) / size
+	lo, hi := Block(n, size, g.Rank())
+	in, out := make([]float32, width), make([]float32, size*width)
+	copy(in, buf[lo:hi])
+	if err := g.AllGather(in, out); err != nil {
+		return err
+	}
+	for r := range size {
+		lo, hi := Block(n, size, r)
+		copy(buf[lo:hi], out[r*width:])
+	}
+	return nil
 }
 
 // Single is a group of one: every operation leaves the buffers as they
@@ -37,10 +69,12 @@ var Single Group = single{}
 
 type single struct{}
 
-func (single) Rank() int                      { return 0 }
-func (single) Size() int                      { return 1 }
-func (single) AllReduceSum([]float32) error   { return nil }
-func (single) Broadcast([]float32, int) error { return nil }
+func (single) Rank() int                        { return 0 }
+func (single) Size() int                        { return 1 }
+func (single) AllReduceSum([]float32) error     { return nil }
+func (single) Broadcast([]float32, int) error   { return nil }
+func (single) ReduceScatterSum([]float32) error { return nil }
+func (single) AllGatherBlocks([]float32) error  { return nil }
 func (single) AllGather(in, out []float32) error {
 	if len(out) != len(in) {
 		return fmt.Errorf("allgather: %d values out for %d in", len(out), len(in))

@@ -63,6 +63,56 @@ func TestLocal(t *testing.T) {
 	}
 }
 
+// paddedGather is a Group whose AllGatherBlocks is AllGatherBlocksPadded,
+// as transports without one of their own have it.
+type paddedGather struct{ Group }
+
+func (p paddedGather) AllGatherBlocks(buf []float32) error { return AllGatherBlocksPadded(p, buf) }
+
+// TestBlocks reduces and gathers 7 values over 3 replicas (blocks of 2,
+// 2 and 3), with Local's own gather and with the padded one.
+func TestBlocks(t *testing.T) {
+	const n = 3
+	err := onEach(n, func(g Group) error {
+		r := float32(g.Rank())
+		buf := []float32{r, 2 * r, 3 * r, 4 * r, 5 * r, 6 * r, 7*r + 1}
+		if err := g.ReduceScatterSum(buf); err != nil {
+			return err
+		}
+		want := []float32{3, 6, 9, 12, 15, 18, 24} // r summed is 3; the last adds three ones
+		lo, hi := Block(len(buf), n, g.Rank())
+		if !slices.Equal(buf[lo:hi], want[lo:hi]) {
+			t.Errorf("rank %d: block [%d, %d) summed to %v, want %v", g.Rank(), lo, hi, buf[lo:hi], want[lo:hi])
+		}
+		for _, gather := range []Group{g, paddedGather{g}} {
+			mine := slices.Clone(buf)
+			for i := range mine {
+				if i < lo || i >= hi {
+					mine[i] = -1
+				}
+			}
+			if err := gather.AllGatherBlocks(mine); err != nil {
+				return err
+			}
+			if !slices.Equal(mine, want) {
+				t.Errorf("rank %d (%T): gathered %v, want %v", g.Rank(), gather, mine, want)
+			}
+		}
+		if err := g.ReduceScatterSum(make([]float32, 3+g.Rank())); err == nil {
+			t.Errorf("rank %d: buffers of different lengths were reduced", g.Rank())
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ n, size, rank, lo, hi int }{{7, 3, 0, 0, 2}, {7, 3, 2, 4, 7}, {2, 4, 0, 0, 0}, {2, 4, 3, 1, 2}, {0, 2, 1, 0, 0}} {
+		if lo, hi := Block(c.n, c.size, c.rank); lo != c.lo || hi != c.hi {
+			t.Errorf("Block(%d, %d, %d) = [%d, %d), want [%d, %d)", c.n, c.size, c.rank, lo, hi, c.lo, c.hi)
+		}
+	}
+}
+
 func TestSplitFloat64(t *testing.T) {
 	x := 1234.56789012345
 	if d := JoinFloat64(SplitFloat64(x)) - x; d > 1e-9 || d < -1e-9 {

@@ -70,15 +70,21 @@ func (g *localGroup) exchange(buf []float32, f func(bufs [][]float32)) error {
 	return nil
 }
 
-func (g *localGroup) AllReduceSum(buf []float32) error {
+func (g *localGroup) AllReduceSum(buf []float32) error { return g.reduce(buf, true) }
+
+func (g *localGroup) ReduceScatterSum(buf []float32) error { return g.reduce(buf, false) }
+
+// reduce sums the replicas' bufs, each replica its block of them into
+// the same block of a shared sum, in rank order; then it copies its block
+// back into buf (which no other replica reads), or with all, once every
+// block is summed, the whole sum.
+func (g *localGroup) reduce(buf []float32, all bool) error {
 	s := g.s
 	if g.rank == 0 && len(s.sum) < len(buf) {
 		s.sum = make([]float32, len(buf))
 	}
 	return g.exchange(buf, func(bufs [][]float32) {
-		// Each replica sums its share of the elements, in rank order.
-		n := len(buf)
-		lo, hi := g.rank*n/s.n, (g.rank+1)*n/s.n
+		lo, hi := Block(len(buf), s.n, g.rank)
 		sum := s.sum[lo:hi]
 		copy(sum, bufs[0][lo:hi])
 		for _, b := range bufs[1:] {
@@ -86,8 +92,23 @@ func (g *localGroup) AllReduceSum(buf []float32) error {
 				sum[i] += v
 			}
 		}
+		if !all {
+			copy(buf[lo:hi], sum)
+			return
+		}
 		s.barrier()
-		copy(buf, s.sum[:n])
+		copy(buf, s.sum[:len(buf)])
+	})
+}
+
+func (g *localGroup) AllGatherBlocks(buf []float32) error {
+	return g.exchange(buf, func(bufs [][]float32) {
+		for r, b := range bufs {
+			if r != g.rank {
+				lo, hi := Block(len(buf), g.s.n, r)
+				copy(buf[lo:hi], b[lo:hi])
+			}
+		}
 	})
 }
 

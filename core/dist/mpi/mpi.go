@@ -99,6 +99,42 @@ func (w *World) Broadcast(buf []float32, root int) error {
 	return check("MPI_Bcast", C.MPI_Bcast(unsafe.Pointer(&buf[0]), n, C.float32(), C.int(root), C.world()))
 }
 
+// ReduceScatterSum sums the blocks with MPI_Reduce_scatter, which leaves
+// this process's block at the start of buf, and moves it into place.
+func (w *World) ReduceScatterSum(buf []float32) error {
+	counts, _, err := w.blocks(len(buf))
+	if err != nil || len(buf) == 0 {
+		return err
+	}
+	if err := check("MPI_Reduce_scatter", C.MPI_Reduce_scatter(C.inPlace(), unsafe.Pointer(&buf[0]), &counts[0], C.float32(), C.sum(), C.world())); err != nil {
+		return err
+	}
+	lo, hi := dist.Block(len(buf), w.size, w.rank)
+	copy(buf[lo:hi], buf[:hi-lo])
+	return nil
+}
+
+func (w *World) AllGatherBlocks(buf []float32) error {
+	counts, offsets, err := w.blocks(len(buf))
+	if err != nil || len(buf) == 0 {
+		return err
+	}
+	return check("MPI_Allgatherv", C.MPI_Allgatherv(C.inPlace(), 0, C.float32(), unsafe.Pointer(&buf[0]), &counts[0], &offsets[0], C.float32(), C.world()))
+}
+
+// blocks returns the lengths and offsets of n values' blocks
+// (dist.Block), as MPI's counts and displacements.
+func (w *World) blocks(n int) (counts, offsets []C.int, err error) {
+	if _, err := count(n); err != nil {
+		return nil, nil, err
+	}
+	for r := range w.size {
+		lo, hi := dist.Block(n, w.size, r)
+		counts, offsets = append(counts, C.int(hi-lo)), append(offsets, C.int(lo))
+	}
+	return counts, offsets, nil
+}
+
 // count is n as MPI's element count.
 func count(n int) (C.int, error) {
 	if n > math.MaxInt32 {

@@ -5,6 +5,8 @@ package mpi
 import (
 	"slices"
 	"testing"
+
+	"github.com/gocpc/cpc/core/dist"
 )
 
 // TestMain starts MPI for the tests, which run under mpirun (make
@@ -36,6 +38,31 @@ func TestCollectives(t *testing.T) {
 	b := []float32{r + 7}
 	if err := world.Broadcast(b, n-1); err != nil || b[0] != float32(n-1)+7 {
 		t.Errorf("rank %d: broadcast %v, %v", world.Rank(), b, err)
+	}
+	// 2n+1 values: blocks of 2, the last of 3.
+	blocks := make([]float32, 2*n+1)
+	for i := range blocks {
+		blocks[i] = r + float32(i)
+	}
+	if err := world.ReduceScatterSum(blocks); err != nil {
+		t.Fatal(err)
+	}
+	lo, hi := dist.Block(len(blocks), n, world.Rank())
+	for i := range blocks {
+		if i < lo || i >= hi {
+			blocks[i] = -1 // what the gather must replace
+		} else if want := float32(n*(n-1)/2 + n*i); blocks[i] != want {
+			t.Errorf("rank %d: value %d summed to %v, want %v", world.Rank(), i, blocks[i], want)
+		}
+	}
+	if err := world.AllGatherBlocks(blocks); err != nil {
+		t.Fatal(err)
+	}
+	for i, v := range blocks {
+		if want := float32(n*(n-1)/2 + n*i); v != want {
+			t.Errorf("rank %d: gathered %v, want %v at %d", world.Rank(), blocks, want, i)
+			break
+		}
 	}
 	if err := world.Barrier(); err != nil {
 		t.Fatal(err)
