@@ -62,16 +62,32 @@ const chunkSize = 1 << 16
 // ε 1e-8, following schedule s.
 func NewAdam(params []*nn.Param[float32], s Schedule) *Adam {
 	a := &Adam{Schedule: s, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, params: params}
-	for i, p := range params {
+	n := 0
+	for _, p := range params {
 		a.M = append(a.M, make([]float32, len(p.W)))
 		a.V = append(a.V, make([]float32, len(p.W)))
-		for lo := 0; lo < len(p.W); lo += chunkSize {
-			a.chunks = append(a.chunks, chunk{i, lo, min(lo+chunkSize, len(p.W))})
-		}
+		n += len(p.W)
 	}
 	a.update.a, a.norm.a = a, a
-	a.norm.sums = make([]float64, len(a.chunks))
+	a.Shard(0, n)
 	return a
+}
+
+// Shard makes Adam's updates and norms cover only elements [lo, hi) of
+// the parameters taken end to end, in order: a data-parallel replica's
+// block, whose step it computes for every replica. The moments outside
+// the block are left as they are.
+func (a *Adam) Shard(lo, hi int) {
+	a.chunks = a.chunks[:0]
+	start := 0 // of parameter i, end to end
+	for i, p := range a.params {
+		from, to := max(lo-start, 0), min(hi-start, len(p.W))
+		for c := from; c < to; c += chunkSize {
+			a.chunks = append(a.chunks, chunk{i, c, min(c+chunkSize, to)})
+		}
+		start += len(p.W)
+	}
+	a.norm.sums = make([]float64, len(a.chunks))
 }
 
 // RateAt is the learning rate of update number step (1-based): a linear
@@ -88,16 +104,20 @@ func (a *Adam) RateAt(step int) float64 {
 	return a.LR
 }
 
-// GradNorm is the Euclidean norm of all gradients together. The chunks'
-// sums of squares are added in a fixed order, so the norm does not
-// depend on the number of threads.
-func (a *Adam) GradNorm() float64 {
+// GradNorm is the Euclidean norm of all gradients together (of the
+// shard's, after Shard).
+func (a *Adam) GradNorm() float64 { return math.Sqrt(a.SumSquares()) }
+
+// SumSquares is the sum of the gradients' squares (the shard's). The
+// chunks' sums are added in a fixed order, so it does not depend on the
+// number of threads.
+func (a *Adam) SumSquares() float64 {
 	asm.Parallel(len(a.chunks), &a.norm)
 	s := 0.0
 	for _, v := range a.norm.sums {
 		s += v
 	}
-	return math.Sqrt(s)
+	return s
 }
 
 type normPass struct {

@@ -54,3 +54,45 @@ func TestClipAndWarmup(t *testing.T) {
 		}
 	}
 }
+
+// TestShards splits three parameters (one longer than a chunk) into
+// blocks at awkward places: the blocks' steps together are the whole
+// step, bit for bit, and the blocks' sums of squares add up to the
+// whole's.
+func TestShards(t *testing.T) {
+	sizes := []int{5, chunkSize + 3, 7}
+	params := func() []*nn.Param[float32] {
+		var ps []*nn.Param[float32]
+		for i, n := range sizes {
+			p := &nn.Param[float32]{W: make([]float32, n), G: make([]float32, n)}
+			for j := range p.W {
+				p.W[j], p.G[j] = float32(i+j%11)/10, float32((j*7+i)%13-6)/3
+			}
+			ps = append(ps, p)
+		}
+		return ps
+	}
+	whole := params()
+	a := NewAdam(whole, Schedule{LR: 0.01, Clip: 1})
+	total := a.SumSquares()
+	a.Update(math.Sqrt(total))
+	n := 5 + chunkSize + 3 + 7
+	cuts := []int{0, 3, 5, chunkSize, chunkSize + 9, n}
+	parts, sum := params(), 0.0
+	for i := range len(cuts) - 1 {
+		b := NewAdam(parts, Schedule{LR: 0.01, Clip: 1})
+		b.Shard(cuts[i], cuts[i+1])
+		sum += b.SumSquares()
+		b.Update(math.Sqrt(total))
+	}
+	if math.Abs(sum-total) > 1e-9*total {
+		t.Errorf("the blocks' sums of squares add up to %v, the whole's is %v", sum, total)
+	}
+	for i := range whole {
+		for j, w := range whole[i].W {
+			if parts[i].W[j] != w {
+				t.Fatalf("parameter %d, element %d: %v from the blocks, %v from the whole", i, j, parts[i].W[j], w)
+			}
+		}
+	}
+}
