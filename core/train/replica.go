@@ -5,13 +5,16 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"math"
 	"math/rand/v2"
 	"runtime/debug"
+	"time"
 
 	"github.com/gocpc/cpc/core/cpc"
 	"github.com/gocpc/cpc/core/data"
 	"github.com/gocpc/cpc/core/dist"
 	"github.com/gocpc/cpc/core/nn"
+	"github.com/gocpc/cpc/core/optim"
 )
 
 // Data-parallel training: each replica of a group trains on its share of
@@ -21,10 +24,16 @@ import (
 // batch b train on the windows one process at batch N·b would. Each draws
 // its sampled negatives from a stream of its own (derived from the seed
 // and its rank; rank 0's is one process's), and scores its predictions
-// against the whole global batch (see cpc.Workspace.Join). Once a step the replicas
-// sum their gradients in one buffer (the trainer's Reduce), so every
-// replica applies the same Adam step and the weights stay identical,
-// which a checksum confirms every DriftCheckEvery steps.
+// against the whole global batch (see cpc.Workspace.Join).
+//
+// Adam's step is shared out too: the parameters, taken end to end, are
+// cut into one block per replica (dist.Block). Once a step the replicas
+// sum their gradients, each getting its block's sums (ReduceScatterSum);
+// they add their blocks' squares into the gradient norm, with their votes
+// to stop; each applies Adam to its block; and each block of weights goes
+// to every replica (AllGatherBlocks). The weights stay identical, which a
+// checksum confirms every DriftCheckEvery steps; a replica's moments are
+// current only in its block, and checkpoints gather them first.
 
 // DriftCheckEvery is how often, in steps, the replicas compare a checksum
 // of their weights.
@@ -34,7 +43,29 @@ const DriftCheckEvery = 100
 type replicaState struct {
 	ctx  context.Context // Run's: a replica asked to stop tells the others
 	stop bool            // some replica was asked to stop
-	flat []float32       // every gradient and the stop votes, summed at once
+
+	// Set by shard for groups of more than one: the parameters' weights
+	// and gradients, and this replica's block [lo, hi) of them end to end.
+	weights, grads [][]float32
+	lo, hi         int
+	flat           []float32 // the parameters end to end: gradients, then weights
+	votes          []float32 // each replica's sum of squares (as two values), then the votes
+}
+
+// shard gives this replica its block of params, and Adam's step on it,
+// in a group of more than one.
+func (r *replicaState) shard(g dist.Group, adam *optim.Adam, params []*nn.Param[float32]) {
+	if g.Size() == 1 {
+		return
+	}
+	for _, p := range params {
+		r.weights, r.grads = append(r.weights, p.W), append(r.grads, p.G)
+		r.hi += len(p.W)
+	}
+	r.flat = make([]float32, r.hi)
+	r.lo, r.hi = dist.Block(r.hi, g.Size(), g.Rank())
+	r.votes = make([]float32, 2*g.Size()+2)
+	adam.Shard(r.lo, r.hi)
 }
 
 // NewReplica is New for replica g.Rank() of g. Every replica must pass
@@ -74,62 +105,140 @@ func checkAgreement(g dist.Group, arch cpc.Arch, opts Options) error {
 	return nil
 }
 
+// reduceGradients leaves the sums over the replicas of this replica's
+// block of the gradients in place.
+func (t *Trainer) reduceGradients() error {
+	r := &t.replica
+	if t.group.Size() == 1 {
+		return nil
+	}
+	defer t.communication(time.Now())
+	copyBlock(r.flat, r.grads, 0, len(r.flat), toFlat)
+	if err := t.group.ReduceScatterSum(r.flat); err != nil {
+		return err
+	}
+	copyBlock(r.flat, r.grads, r.lo, r.hi, fromFlat)
+	return nil
+}
+
+// gradNorm returns the norm of the gradients summed over the replicas
+// and whether every other replica's loss was finite. Replicas add
+// their blocks' sums of squares, each carried as two float32s so that
+// the sum keeps about float64's precision, with their votes to stop and
+// whether their losses were finite.
+func (t *Trainer) gradNorm(loss float64) (norm float64, othersFinite bool, err error) {
+	n, r := t.group.Size(), t.group.Rank()
+	if n == 1 {
+		return t.adam.GradNorm(), true, nil
+	}
+	v := t.replica.votes
+	clear(v)
+	v[2*r], v[2*r+1] = dist.SplitFloat64(t.adam.SumSquares())
+	if t.replica.ctx != nil && t.replica.ctx.Err() != nil {
+		v[2*n] = 1
+	}
+	mine := float32(0) // this replica's count of non-finite losses
+	if !finite(loss) {
+		mine = 1
+	}
+	v[2*n+1] = mine
+	start := time.Now()
+	err = t.group.AllReduceSum(v)
+	t.communication(start)
+	if err != nil {
+		return 0, false, err
+	}
+	sum := 0.0
+	for q := range n {
+		sum += dist.JoinFloat64(v[2*q], v[2*q+1])
+	}
+	t.replica.stop = v[2*n] > 0
+	othersFinite = v[2*n+1] == mine
+	return math.Sqrt(sum), othersFinite, nil
+}
+
+// gatherWeights sends this replica's block of the weights, just updated,
+// to the others and takes theirs; every DriftCheckEvery steps the
+// replicas compare checksums of the weights.
+func (t *Trainer) gatherWeights() error {
+	r := &t.replica
+	if t.group.Size() == 1 {
+		return nil
+	}
+	defer t.communication(time.Now())
+	copyBlock(r.flat, r.weights, r.lo, r.hi, toFlat)
+	if err := t.group.AllGatherBlocks(r.flat); err != nil {
+		return err
+	}
+	copyBlock(r.flat, r.weights, 0, r.lo, fromFlat)
+	copyBlock(r.flat, r.weights, r.hi, len(r.flat), fromFlat)
+	if t.Step%DriftCheckEvery == 0 {
+		return dist.CheckSame(t.group, nn.Checksum(t.Model.Params()))
+	}
+	return nil
+}
+
+// gatherMoments makes Adam's moments current on every replica, each
+// block from its replica: what a checkpoint saves.
+func (t *Trainer) gatherMoments() error {
+	r := &t.replica
+	if t.group.Size() == 1 {
+		return nil
+	}
+	for _, m := range [][][]float32{t.adam.M, t.adam.V} {
+		copyBlock(r.flat, m, r.lo, r.hi, toFlat)
+		if err := t.group.AllGatherBlocks(r.flat); err != nil {
+			return err
+		}
+		copyBlock(r.flat, m, 0, len(r.flat), fromFlat)
+	}
+	return nil
+}
+
+// communication adds the time since start to the step's communication.
+func (t *Trainer) communication(start time.Time) {
+	t.ws.Times[cpc.Communication] += time.Since(start)
+}
+
+const (
+	toFlat   = true
+	fromFlat = false
+)
+
+// copyBlock copies elements [lo, hi) of parts, taken end to end, to the
+// same places of flat (toFlat) or back (fromFlat).
+func copyBlock(flat []float32, parts [][]float32, lo, hi int, dir bool) {
+	start := 0 // of part i, end to end
+	for _, p := range parts {
+		from, to := max(lo-start, 0), min(hi-start, len(p))
+		if from < to {
+			if dir == toFlat {
+				copy(flat[start+from:start+to], p[from:to])
+			} else {
+				copy(p[from:to], flat[start+from:start+to])
+			}
+		}
+		start += len(p)
+	}
+}
+
 // broadcastWeights sends rank 0's weights to every replica.
 func broadcastWeights(g dist.Group, m *cpc.Model[float32]) error {
 	if g.Size() == 1 {
 		return nil
 	}
-	flat := flatten(nil, m.Params(), func(p *nn.Param[float32]) []float32 { return p.W }, 0)
+	var weights [][]float32
+	n := 0
+	for _, p := range m.Params() {
+		weights, n = append(weights, p.W), n+len(p.W)
+	}
+	flat := make([]float32, n)
+	copyBlock(flat, weights, 0, n, toFlat)
 	if err := g.Broadcast(flat, 0); err != nil {
 		return err
 	}
-	unflatten(flat, m.Params(), func(p *nn.Param[float32]) []float32 { return p.W })
+	copyBlock(flat, weights, 0, n, fromFlat)
 	return nil
-}
-
-// sumGradients is a replica's Reduce: one sum over the replicas of every
-// gradient, with each replica's vote to stop; and every DriftCheckEvery
-// steps, the weights' checksums compared.
-func (t *Trainer) sumGradients(params []*nn.Param[float32], _ *cpc.Metrics) error {
-	grad := func(p *nn.Param[float32]) []float32 { return p.G }
-	t.replica.flat = flatten(t.replica.flat, params, grad, 1)
-	flat := t.replica.flat
-	flat[len(flat)-1] = 0
-	if t.replica.ctx != nil && t.replica.ctx.Err() != nil {
-		flat[len(flat)-1] = 1
-	}
-	if err := t.group.AllReduceSum(flat); err != nil {
-		return err
-	}
-	unflatten(flat, params, grad)
-	t.replica.stop = flat[len(flat)-1] > 0
-	if t.Step%DriftCheckEvery == 0 {
-		return dist.CheckSame(t.group, nn.Checksum(params))
-	}
-	return nil
-}
-
-// flatten copies each parameter's field into one buffer, with extra
-// values after them, reusing buf if it has room.
-func flatten(buf []float32, params []*nn.Param[float32], field func(*nn.Param[float32]) []float32, extra int) []float32 {
-	n := extra
-	for _, p := range params {
-		n += len(field(p))
-	}
-	if cap(buf) < n {
-		buf = make([]float32, n)
-	}
-	flat := buf[:0]
-	for _, p := range params {
-		flat = append(flat, field(p)...)
-	}
-	return flat[:n]
-}
-
-func unflatten(flat []float32, params []*nn.Param[float32], field func(*nn.Param[float32]) []float32) {
-	for _, p := range params {
-		flat = flat[copy(field(p), flat):]
-	}
 }
 
 // agree returns err on every replica if any replica had one (each passes

@@ -67,16 +67,19 @@ func newReplica(g dist.Group, opts Options) (*Trainer, error) {
 // as one process with the four: the same losses and weights after 20
 // steps, to 1e-5; on windows a test arranges, and on the sampler's (every
 // replica draws the global batch and keeps its share); with dropout, the
-// same values dropped.
+// same values dropped; and with every step clipped, which takes the
+// norm of the gradients summed over the replicas' blocks.
 func TestReplicasTrainAsOneBatch(t *testing.T) {
 	for _, c := range []struct {
 		sampled bool
 		dropout float64
 		augment *Augment
-	}{{false, 0, nil}, {true, 0, nil}, {false, 0.3, nil}, {false, 0, testAugment()}} {
+		clip    float64
+	}{{false, 0, nil, 5}, {true, 0, nil, 5}, {false, 0.3, nil, 5}, {false, 0, testAugment(), 5}, {false, 0, nil, 1e-3}} {
 		sampled := c.sampled
 		opts := testOptions()
 		opts.Batch, opts.Negatives, opts.LR, opts.Dropout = 4, 0, 2e-4, c.dropout // the paper's rate
+		opts.Clip = c.clip
 		opts.AugmentPast = c.augment
 		if sampled {
 			opts.Speakers = 2 // a sampler of the global batch
@@ -100,6 +103,9 @@ func TestReplicasTrainAsOneBatch(t *testing.T) {
 			for i, m := range tr.History {
 				if d := math.Abs(m.Loss - one.History[i].Loss); d > 1e-5 {
 					t.Fatalf("sampled %v, replica %d, step %d: loss %v, one process %v", sampled, r, i+1, m.Loss, one.History[i].Loss)
+				}
+				if want := one.History[i].GradNorm; math.Abs(m.GradNorm-want) > 1e-5*want {
+					t.Fatalf("replica %d, step %d: gradient norm %v, one process %v", r, i+1, m.GradNorm, want)
 				}
 			}
 			worst := 0.0

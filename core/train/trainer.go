@@ -11,7 +11,6 @@ import (
 	"github.com/gocpc/cpc/core/cpc"
 	"github.com/gocpc/cpc/core/data"
 	"github.com/gocpc/cpc/core/dist"
-	"github.com/gocpc/cpc/core/nn"
 	"github.com/gocpc/cpc/core/optim"
 )
 
@@ -38,16 +37,6 @@ type Trainer struct {
 	// its Plan); checkpoints keep it, so that a resume without a new
 	// target ends where the run was meant to (SavedTarget).
 	Target int
-
-	// Reduce, if set, is called once a step when the parameters'
-	// gradients (p.G of Model.Params()) are complete and before Adam
-	// applies them: the place where data-parallel replicas average their
-	// gradients (and may combine met, this replica's figures). It may
-	// change the gradients and met, nothing else: every replica must
-	// leave it with identical gradients, so that each applies the same
-	// Adam step and the weights stay identical. An error stops the step
-	// with the model unchanged.
-	Reduce func(params []*nn.Param[float32], met *cpc.Metrics) error
 
 	adam            *optim.Adam
 	group           dist.Group // the replicas this trainer is one of
@@ -143,9 +132,7 @@ func build(g dist.Group, model *cpc.Model[float32], opts Options, step int, data
 	if err := t.ws.SetDropout(opts.Dropout); err != nil {
 		return nil, err
 	}
-	if g.Size() > 1 {
-		t.Reduce = t.sumGradients
-	}
+	t.replica.shard(g, t.adam, model.Params())
 	return t, t.SetCorpus(c)
 }
 
@@ -219,8 +206,8 @@ func (t trainerTask) Interrupted(ctx context.Context) bool {
 
 func (t trainerTask) SavedNote() string { return t.savedNote() }
 
-// TrainBatch draws a batch, computes the loss and its gradients, hands
-// them to Reduce and applies Adam: one step. The per-k slices of the
+// TrainBatch draws a batch, computes the loss and its gradients, sums
+// them over the replicas and applies Adam: one step. The per-k slices of the
 // metrics belong to the trainer and change with the next step. A loss or
 // gradient that is not finite is an error naming the step, and then the
 // model is left unchanged.
@@ -237,7 +224,8 @@ func (t *Trainer) TrainBatch() (cpc.Metrics, error) {
 	return met, err
 }
 
-// update is a step on the batch taken: gradients, Reduce, Adam.
+// update is a step on the batch taken: gradients, their sum over the
+// replicas, Adam.
 func (t *Trainer) update(start time.Time) (cpc.Metrics, error) {
 	t.Model.ZeroGrad()
 	var err error
@@ -245,24 +233,32 @@ func (t *Trainer) update(start time.Time) (cpc.Metrics, error) {
 	if t.met, err = t.ws.Gradients(t.batch, t.Opts.Negatives, t.negRNG); err != nil {
 		return t.met, fmt.Errorf("step %d: %w", t.Step+1, err)
 	}
-	met := &t.met // a field: Reduce gets a pointer, and a local would escape
-	opt := time.Now()
-	defer func() { t.timing.Optimizer += time.Since(opt) }()
-	if t.Reduce != nil { // its time counts as communication, not the optimizer's
-		if err := t.Reduce(t.Model.Params(), met); err != nil {
-			return *met, fmt.Errorf("step %d: %w", t.Step+1, err)
-		}
-		t.ws.Times[cpc.Communication] += time.Since(opt)
-		opt = time.Now()
+	met := &t.met
+	opt, comm := time.Now(), t.ws.Times[cpc.Communication]
+	defer func() { // the replicas' exchanges count as communication, not the optimizer's
+		t.timing.Optimizer += time.Since(opt) - (t.ws.Times[cpc.Communication] - comm)
+	}()
+	if err := t.reduceGradients(); err != nil {
+		return *met, fmt.Errorf("step %d: %w", t.Step+1, err)
+	}
+	norm, othersFinite, err := t.gradNorm(met.Loss)
+	if err != nil {
+		return *met, fmt.Errorf("step %d: %w", t.Step+1, err)
 	}
 	met.GradNorm = math.NaN()
 	if finite(met.Loss) {
-		met.GradNorm = t.adam.GradNorm()
+		met.GradNorm = norm
 	}
 	if !finite(met.Loss) || !finite(met.GradNorm) {
 		return *met, fmt.Errorf("step %d: loss %v, gradient norm %v", t.Step+1, met.Loss, met.GradNorm)
 	}
-	t.adam.Update(met.GradNorm)
+	if !othersFinite {
+		return *met, fmt.Errorf("step %d: another replica's loss is not finite; see its message", t.Step+1)
+	}
+	t.adam.Update(norm)
+	if err := t.gatherWeights(); err != nil {
+		return *met, fmt.Errorf("step %d: %w", t.Step+1, err)
+	}
 	t.Step++
 	met.Step, met.LR, met.Seconds, met.BadFiles = t.Step, t.adam.RateAt(t.Step), time.Since(start).Seconds(), t.badFiles
 	return *met, nil
@@ -272,6 +268,9 @@ func (t *Trainer) update(start time.Time) (cpc.Metrics, error) {
 // nothing is written). Every replica calls it: it gathers their
 // generators' states.
 func (t *Trainer) checkpoint(dir string) error {
+	if err := t.gatherMoments(); err != nil {
+		return err
+	}
 	rngs, err := t.generatorStates()
 	if err != nil || dir == "" {
 		return err
