@@ -1,7 +1,10 @@
 // The JavaScript side of data-parallel training across workers: a group of
 // replicas, one Go program each (wasm/jsgroup wraps it as a dist.Group),
 // that sum, gather and broadcast buffers of float32s passed as the bytes
-// of a Uint8Array. Two transports:
+// of a Uint8Array: allReduceSum, allGather, broadcast, and the two halves
+// of an allreduce, reduceScatterSum and allGatherBlocks, over the blocks
+// of dist.Block (replica r's block of n values is [⌊rn/size⌋,
+// ⌊(r+1)n/size⌋)). Two transports:
 //
 //   SharedGroup  every replica maps one SharedArrayBuffer (it needs a
 //                cross-origin isolated page) and the collectives run there,
@@ -33,7 +36,7 @@
   const ARRIVED = 0, GEN = 1, ABORT = 2, REASON_LEN = 3, OPS = 4;
   const MAX_SIZE = 64;
   const CONTROL = 4 * (OPS + 2 * MAX_SIZE), REASON = 1024, HEADER = CONTROL + REASON;
-  const OPCODES = {allReduceSum: 1, allGather: 2, broadcast: 3};
+  const OPCODES = {allReduceSum: 1, allGather: 2, broadcast: 3, reduceScatterSum: 4, allGatherBlocks: 5};
 
   // sharedBuffer returns the SharedArrayBuffer of a SharedGroup of size.
   function sharedBuffer(size) {
@@ -42,6 +45,9 @@
   }
 
   const rounds = n => Math.max(1, Math.ceil(n / CHUNK));
+
+  // blockBytes returns rank's block of n bytes of float32s, in bytes.
+  const blockBytes = (n, size, rank) => [4 * Math.floor(rank * (n / 4) / size), 4 * Math.floor((rank + 1) * (n / 4) / size)];
 
   class SharedGroup {
     constructor(buffer, rank, size) {
@@ -134,19 +140,43 @@
       }
     }
 
-    allReduceSum(input) {
+    allReduceSum(input) { return this.reduce('allReduceSum', input, 0, input.length); }
+
+    // reduceScatterSum sums as allReduceSum does, but its result holds
+    // only this replica's block of the sums (the rest is undefined).
+    reduceScatterSum(input) {
+      return this.reduce('reduceScatterSum', input, ...blockBytes(input.length, this.size, this.rank));
+    }
+
+    // reduce sums the replicas' inputs and copies bytes [lo, hi) of the
+    // sums into the result.
+    reduce(op, input, lo, hi) {
       const out = this.output(input.length), me = this.bytes[this.rank], sum = this.floats[this.size];
-      this.run('allReduceSum', input.length, (off, len) => me.set(input.subarray(off, off + len)), (off, len) => {
+      this.run(op, input.length, (off, len) => me.set(input.subarray(off, off + len)), (off, len) => {
         // Each replica sums its share of the chunk's values, in rank order.
-        const n = len / 4, lo = Math.floor(this.rank * n / this.size), hi = Math.floor((this.rank + 1) * n / this.size);
-        sum.set(this.floats[0].subarray(lo, hi), lo);
+        const [a, b] = blockBytes(len, this.size, this.rank);
+        sum.set(this.floats[0].subarray(a / 4, b / 4), a / 4);
         for (let r = 1; r < this.size; r++) {
           const f = this.floats[r];
-          for (let i = lo; i < hi; i++) sum[i] += f[i];
+          for (let i = a / 4; i < b / 4; i++) sum[i] += f[i];
         }
         this.barrier();
-        out.set(this.bytes[this.size].subarray(0, len), off);
+        const from = Math.max(off, lo), to = Math.min(off + len, hi);
+        if (from < to) out.set(this.bytes[this.size].subarray(from - off, to - off), from);
       });
+      return out;
+    }
+
+    // allGatherBlocks returns every replica's block of its input, each
+    // in its place: the replicas write their blocks into the shared
+    // chunk and all read it.
+    allGatherBlocks(input) {
+      const out = this.output(input.length), all = this.bytes[this.size];
+      const [lo, hi] = blockBytes(input.length, this.size, this.rank);
+      this.run('allGatherBlocks', input.length, (off, len) => {
+        const from = Math.max(off, lo), to = Math.min(off + len, hi);
+        if (from < to) all.set(input.subarray(from, to), from - off);
+      }, (off, len) => out.set(all.subarray(0, len), off));
       return out;
     }
 
@@ -212,6 +242,8 @@
     allReduceSum(input) { return this.op('allReduceSum', input, 0); }
     allGather(input) { return this.op('allGather', input, 0); }
     broadcast(input, root) { return this.op('broadcast', input, root); }
+    reduceScatterSum(input) { return this.op('reduceScatterSum', input, 0); } // every block summed
+    allGatherBlocks(input) { return this.op('allGatherBlocks', input, 0); }
   }
 
   class HubGroup extends MessageGroup {
@@ -251,7 +283,8 @@
       }
       let out = [];
       switch (op) {
-        case 'allReduceSum': {
+        case 'allReduceSum':
+        case 'reduceScatterSum': {
           const sum = new Float32Array(bytes.length / 4);
           sum.set(new Float32Array(bytes.buffer, bytes.byteOffset, sum.length));
           for (let r = 1; r < this.size; r++) {
@@ -267,6 +300,13 @@
           break;
         case 'broadcast':
           out = all[root].bytes;
+          break;
+        case 'allGatherBlocks':
+          out = new Uint8Array(bytes.length);
+          for (let r = 0; r < this.size; r++) {
+            const [lo, hi] = blockBytes(bytes.length, this.size, r);
+            out.set(all[r].bytes.subarray(lo, hi), lo);
+          }
           break;
       }
       for (let r = 1; r < this.size; r++) this.send(r, {group: 'result', seq, bytes: out});

@@ -45,24 +45,6 @@ func Block(n, size, rank int) (lo, hi int) {
 	return rank * n / size, (rank + 1) * n / size
 }
 
-// AllGatherBlocksPadded is AllGatherBlocks for transports without one of
-// their own: an AllGather of every block padded to the longest.
-func AllGatherBlocksPadded(g Group, buf []float32) error {
-	n, size := len(buf), g.Size()
-	width := (n + size - 1) / size
-	lo, hi := Block(n, size, g.Rank())
-	in, out := make([]float32, width), make([]float32, size*width)
-	copy(in, buf[lo:hi])
-	if err := g.AllGather(in, out); err != nil {
-		return err
-	}
-	for r := range size {
-		lo, hi := Block(n, size, r)
-		copy(buf[lo:hi], out[r*width:])
-	}
-	return nil
-}
-
 // Single is a group of one: every operation leaves the buffers as they
 // are (AllGather copies in to out).
 var Single Group = single{}

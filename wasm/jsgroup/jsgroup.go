@@ -29,14 +29,15 @@ type Group struct {
 var _ dist.Group = (*Group)(nil)
 
 // New wraps v, an object with rank, size and the collectives
-// allReduceSum(bytes), allGather(bytes) and broadcast(bytes, root), each
+// allReduceSum(bytes), allGather(bytes), broadcast(bytes, root),
+// reduceScatterSum(bytes) and allGatherBlocks(bytes), each
 // answering a Uint8Array or a Promise of one. The input's buffer is
 // reused after the collective returns, and so may the result's be.
 func New(v js.Value) (*Group, error) {
 	if v.Type() != js.TypeObject {
 		return nil, fmt.Errorf("a group must be an object, not %s", v.Type())
 	}
-	for _, f := range []string{"allReduceSum", "allGather", "broadcast"} {
+	for _, f := range []string{"allReduceSum", "allGather", "broadcast", "reduceScatterSum", "allGatherBlocks"} {
 		if v.Get(f).Type() != js.TypeFunction {
 			return nil, fmt.Errorf("the group object has no %s function", f)
 		}
@@ -73,9 +74,29 @@ func (g *Group) Broadcast(buf []float32, root int) error {
 	return g.run(buf, "broadcast", buf, root)
 }
 
+// ReduceScatterSum sends the whole buffer and takes back its block.
+func (g *Group) ReduceScatterSum(buf []float32) error {
+	lo, hi := dist.Block(len(buf), g.size, g.rank)
+	return g.call("reduceScatterSum", buf, 0, len(buf), buf, lo, hi)
+}
+
+// AllGatherBlocks sends its block and takes back the whole buffer.
+func (g *Group) AllGatherBlocks(buf []float32) error {
+	lo, hi := dist.Block(len(buf), g.size, g.rank)
+	return g.call("allGatherBlocks", buf, lo, hi, buf, 0, len(buf))
+}
+
 // run calls the collective op on the bytes of in (and args) and copies
 // its result into out.
-func (g *Group) run(out []float32, op string, in []float32, args ...any) (err error) {
+func (g *Group) run(out []float32, op string, in []float32, args ...any) error {
+	return g.call(op, in, 0, len(in), out, 0, len(out), args...)
+}
+
+// call calls the collective op (with args) on a byte buffer as long as
+// in, of which only in[inLo:inHi] is copied in (the rest is not read),
+// and copies values [outLo, outHi) of its result into out, whose length
+// the result must have.
+func (g *Group) call(op string, in []float32, inLo, inHi int, out []float32, outLo, outHi int, args ...any) (err error) {
 	defer func() {
 		// A collective that throws (the group aborted) panics in Call.
 		if r := recover(); r != nil {
@@ -90,7 +111,7 @@ func (g *Group) run(out []float32, op string, in []float32, args ...any) (err er
 		g.in = js.Global().Get("Uint8Array").New(max(4*len(in), 2*g.in.Length()))
 	}
 	b := g.in.Call("subarray", 0, 4*len(in))
-	js.CopyBytesToJS(b, bytesOf(in))
+	js.CopyBytesToJS(b.Call("subarray", 4*inLo, 4*inHi), bytesOf(in[inLo:inHi]))
 	res := g.v.Call(op, append([]any{b}, args...)...)
 	if res.InstanceOf(js.Global().Get("Promise")) {
 		if res, err = await(res); err != nil {
@@ -100,7 +121,7 @@ func (g *Group) run(out []float32, op string, in []float32, args ...any) (err er
 	if n := res.Get("length").Int(); n != 4*len(out) {
 		return fmt.Errorf("%s: %d bytes back, want %d", op, n, 4*len(out))
 	}
-	js.CopyBytesToGo(bytesOf(out), res)
+	js.CopyBytesToGo(bytesOf(out[outLo:outHi]), res.Call("subarray", 4*outLo, 4*outHi))
 	return nil
 }
 

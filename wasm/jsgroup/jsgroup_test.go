@@ -174,6 +174,28 @@ func collectives(g dist.Group) error {
 	if !slices.Equal(x, want) {
 		return errors.New("the sum differs from the sum in rank order")
 	}
+	// The halves of the sum: this replica's block of it, then every
+	// block gathered from its replica (the rest of x spoiled first, so
+	// that only the blocks can make the whole).
+	x = values(r)
+	if err := g.ReduceScatterSum(x); err != nil {
+		return err
+	}
+	lo, hi := dist.Block(len(x), n, r)
+	if !slices.Equal(x[lo:hi], want[lo:hi]) {
+		return fmt.Errorf("the reduce-scatter's block [%d, %d) differs from the sum in rank order", lo, hi)
+	}
+	for i := range x {
+		if i < lo || i >= hi {
+			x[i] = float32(math.NaN())
+		}
+	}
+	if err := g.AllGatherBlocks(x); err != nil {
+		return err
+	}
+	if !slices.Equal(x, want) {
+		return errors.New("the gathered blocks differ from the sum")
+	}
 	out := make([]float32, n*len(x))
 	if err := g.AllGather(values(r), out); err != nil {
 		return err
