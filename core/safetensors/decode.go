@@ -41,15 +41,9 @@ type entry struct {
 }
 
 func decode(b []byte) (map[string]Tensor, map[string]string, error) {
-	if len(b) < 8 {
-		return nil, nil, fmt.Errorf("%d bytes is too short for the 8-byte header length", len(b))
-	}
-	n := binary.LittleEndian.Uint64(b)
-	if n > maxHeaderLen {
-		return nil, nil, fmt.Errorf("header length %d exceeds the limit of %d", n, maxHeaderLen)
-	}
-	if n > uint64(len(b)-8) {
-		return nil, nil, fmt.Errorf("header length %d runs past the end of the %d-byte input", n, len(b))
+	n, err := headerLen(b, len(b))
+	if err != nil {
+		return nil, nil, err
 	}
 	entries, metadata, err := parseHeader(b[8 : 8+n])
 	if err != nil {
@@ -70,6 +64,22 @@ func decode(b []byte) (map[string]Tensor, map[string]string, error) {
 		tensors[e.name] = Tensor{Shape: e.shape, Data: vals}
 	}
 	return tensors, metadata, nil
+}
+
+// headerLen returns the header's length from the first bytes of an
+// input of size bytes, checked against the limit and the size.
+func headerLen(first []byte, size int) (uint64, error) {
+	if len(first) < 8 || size < 8 {
+		return 0, fmt.Errorf("%d bytes is too short for the 8-byte header length", size)
+	}
+	n := binary.LittleEndian.Uint64(first)
+	if n > maxHeaderLen {
+		return 0, fmt.Errorf("header length %d exceeds the limit of %d", n, maxHeaderLen)
+	}
+	if n > uint64(size-8) {
+		return 0, fmt.Errorf("header length %d runs past the end of the %d-byte input", n, size)
+	}
+	return n, nil
 }
 
 // dtypeSize is the byte size of an element of each dtype Decode reads.

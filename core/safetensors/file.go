@@ -2,6 +2,7 @@ package safetensors
 
 import (
 	"fmt"
+	"io"
 	"os"
 
 	"github.com/gocpc/cpc/core/atomicfile"
@@ -37,4 +38,49 @@ func ReadFile(path string) (tensors map[string]Tensor, metadata map[string]strin
 		return nil, nil, fmt.Errorf("safetensors: %s: %w", path, err)
 	}
 	return tensors, metadata, nil
+}
+
+// ReadMetadata reads the header of the safetensors file at path alone and
+// returns its metadata (nil if it has none): a checkpoint's step or
+// settings without reading its tensors. The header and the layout it
+// gives the file are checked as Decode checks them; the tensors' values
+// are not read.
+func ReadMetadata(path string) (map[string]string, error) {
+	metadata, err := readMetadata(path)
+	if err != nil {
+		return nil, fmt.Errorf("safetensors: %s: %w", path, err)
+	}
+	return metadata, nil
+}
+
+func readMetadata(path string) (map[string]string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	first := make([]byte, 8)
+	if _, err := io.ReadFull(f, first); err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
+		return nil, err
+	}
+	n, err := headerLen(first, int(info.Size()))
+	if err != nil {
+		return nil, err
+	}
+	header := make([]byte, n)
+	if _, err := io.ReadFull(f, header); err != nil {
+		return nil, fmt.Errorf("reading the %d-byte header: %w", n, err)
+	}
+	entries, metadata, err := parseHeader(header)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkLayout(entries, int(info.Size()-8-int64(n))); err != nil {
+		return nil, err
+	}
+	return metadata, nil
 }

@@ -2,6 +2,7 @@ package safetensors
 
 import (
 	"bytes"
+	"encoding/binary"
 	"os"
 	"path/filepath"
 	"slices"
@@ -144,5 +145,45 @@ func TestReadFileErrorsNameFile(t *testing.T) {
 		if _, _, err := ReadFile(path); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("error %v, want one containing %q", err, want)
 		}
+	}
+}
+
+// TestReadMetadata reads a file's metadata from its header alone, and
+// refuses a short, oversized or corrupt header with ReadFile's words.
+func TestReadMetadata(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "state.safetensors")
+	tensors, metadata := sample()
+	if err := WriteFile(path, tensors, metadata); err != nil {
+		t.Fatal(err)
+	}
+	got, err := ReadMetadata(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameMetadata(t, got, metadata)
+
+	whole, _ := Encode(tensors, metadata)
+	headerEnd := 8 + int(binary.LittleEndian.Uint64(whole))
+	bad := map[string][]byte{
+		"empty":     {},
+		"short":     whole[:5],
+		"truncated": whole[:headerEnd-1],
+		"corrupt":   file(`{"a":{"dtype":"I32","shape":[1],"data_offsets":[0,4]}}`, make([]byte, 4)),
+		"huge":      append([]byte{0, 0, 0, 0, 1, 0, 0, 0}, whole[8:]...), // 2³² bytes of header
+	}
+	for name, b := range bad {
+		p := filepath.Join(dir, name+".safetensors")
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, _, wantErr := Decode(b)
+		if _, err := ReadMetadata(p); err == nil || !strings.Contains(err.Error(), p) ||
+			!strings.Contains(err.Error(), strings.TrimPrefix(wantErr.Error(), "safetensors: ")) {
+			t.Errorf("%s: error %v, want one naming %s and saying %v", name, err, p, wantErr)
+		}
+	}
+	if _, err := ReadMetadata(filepath.Join(dir, "missing.safetensors")); err == nil || !strings.Contains(err.Error(), "no such file") {
+		t.Errorf("a missing file: %v", err)
 	}
 }

@@ -57,7 +57,7 @@ const replicasKey = "replicas"
 // its state records none or cannot be read (resuming it says what is
 // wrong).
 func SavedReplicas(dir string) int {
-	_, meta, err := safetensors.ReadFile(filepath.Join(dir, StateFile))
+	meta, err := safetensors.ReadMetadata(filepath.Join(dir, StateFile))
 	if err != nil {
 		return 1
 	}
@@ -169,8 +169,7 @@ func SavedSource(g dist.Group, dir string) (string, error) {
 	var source []byte
 	var readErr error
 	if g.Rank() == 0 {
-		var meta map[string]string
-		_, meta, err := safetensors.ReadFile(filepath.Join(dir, StateFile))
+		meta, err := safetensors.ReadMetadata(filepath.Join(dir, StateFile))
 		switch {
 		case err == nil:
 			source = []byte(meta[sourceKey])
