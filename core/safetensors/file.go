@@ -46,19 +46,19 @@ func ReadFile(path string) (tensors map[string]Tensor, metadata map[string]strin
 // gives the file are checked as Decode checks them; the tensors' values
 // are not read.
 func ReadMetadata(path string) (map[string]string, error) {
-	metadata, err := readMetadata(path)
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("safetensors: %w", err) // "open PATH: …" already
+	}
+	defer f.Close()
+	metadata, err := readMetadata(f)
 	if err != nil {
 		return nil, fmt.Errorf("safetensors: %s: %w", path, err)
 	}
 	return metadata, nil
 }
 
-func readMetadata(path string) (map[string]string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
+func readMetadata(f *os.File) (map[string]string, error) {
 	info, err := f.Stat()
 	if err != nil {
 		return nil, err

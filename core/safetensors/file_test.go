@@ -3,6 +3,8 @@ package safetensors
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -183,7 +185,8 @@ func TestReadMetadata(t *testing.T) {
 			t.Errorf("%s: error %v, want one naming %s and saying %v", name, err, p, wantErr)
 		}
 	}
-	if _, err := ReadMetadata(filepath.Join(dir, "missing.safetensors")); err == nil || !strings.Contains(err.Error(), "no such file") {
+	missing := filepath.Join(dir, "missing.safetensors")
+	if _, err := ReadMetadata(missing); !errors.Is(err, fs.ErrNotExist) || !strings.Contains(err.Error(), "safetensors: open "+missing) {
 		t.Errorf("a missing file: %v", err)
 	}
 }
