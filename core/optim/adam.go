@@ -50,9 +50,9 @@ type Adam struct {
 	norm   normPass
 }
 
-// chunk is elements [lo, hi) of parameter p: the unit of work the
-// threads share.
-type chunk struct{ p, lo, hi int }
+// chunk is elements [lo, hi) of parameter p, which starts at start of
+// the parameters taken end to end: the unit of work the threads share.
+type chunk struct{ p, lo, hi, start int }
 
 // chunkSize keeps a chunk's four arrays (weights, gradient, moments) at
 // 1 MiB, many chunks per thread on the paper model.
@@ -83,7 +83,7 @@ func (a *Adam) Shard(lo, hi int) {
 	for i, p := range a.params {
 		from, to := max(lo-start, 0), min(hi-start, len(p.W))
 		for c := from; c < to; c += chunkSize {
-			a.chunks = append(a.chunks, chunk{i, c, min(c+chunkSize, to)})
+			a.chunks = append(a.chunks, chunk{i, c, min(c+chunkSize, to), start})
 		}
 		start += len(p.W)
 	}
@@ -137,8 +137,19 @@ func (n *normPass) Part(i int) {
 // Update applies one step given the gradients' norm (from GradNorm),
 // clipping them first if Clip is set, as torch.nn.utils.clip_grad_norm_
 // does.
-func (a *Adam) Update(norm float64) {
+func (a *Adam) Update(norm float64) { a.run(norm, nil) }
+
+// UpdateSteps is Update that leaves the weights alone: each element's
+// step, what Update would subtract from its weight, goes to the same
+// place of steps (the parameters taken end to end; after Shard, only the
+// block's elements are written). The moments and Step advance as in
+// Update.
+func (a *Adam) UpdateSteps(norm float64, steps []float32) { a.run(norm, steps) }
+
+func (a *Adam) run(norm float64, steps []float32) {
 	u := &a.update
+	u.steps = steps
+	defer func() { u.steps = nil }()
 	u.gscale = 1.0
 	if a.Clip > 0 && norm > a.Clip {
 		u.gscale = a.Clip / (norm + 1e-6)
@@ -159,6 +170,7 @@ type updatePass struct {
 	a                       *Adam
 	gscale, stepSize, vCorr float64
 	b1, b2, c1, c2          float32
+	steps                   []float32 // UpdateSteps's, else nil
 }
 
 func (u *updatePass) Part(i int) {
@@ -166,11 +178,20 @@ func (u *updatePass) Part(i int) {
 	c := a.chunks[i]
 	p := a.params[c.p]
 	w, m, v := p.W[c.lo:c.hi], a.M[c.p][c.lo:c.hi], a.V[c.p][c.lo:c.hi]
+	var steps []float32
+	if u.steps != nil {
+		steps = u.steps[c.start+c.lo : c.start+c.hi]
+	}
 	for j, g := range p.G[c.lo:c.hi] {
 		g *= float32(u.gscale)
 		m[j] = u.b1*m[j] + u.c1*g
 		v[j] = u.b2*v[j] + u.c2*g*g
 		denom := math.Sqrt(float64(v[j]))/u.vCorr + a.Eps
-		w[j] -= float32(u.stepSize * float64(m[j]) / denom)
+		step := float32(u.stepSize * float64(m[j]) / denom)
+		if steps != nil {
+			steps[j] = step
+		} else {
+			w[j] -= step
+		}
 	}
 }

@@ -56,9 +56,9 @@ func TestClipAndWarmup(t *testing.T) {
 }
 
 // TestShards splits three parameters (one longer than a chunk) into
-// blocks at awkward places: the blocks' steps together are the whole
-// step, bit for bit, and the blocks' sums of squares add up to the
-// whole's.
+// blocks at awkward places: the blocks' steps (UpdateSteps), subtracted,
+// are Update's whole step, bit for bit, and the blocks' sums of squares
+// add up to the whole's.
 func TestShards(t *testing.T) {
 	sizes := []int{5, chunkSize + 3, 7}
 	params := func() []*nn.Param[float32] {
@@ -79,11 +79,19 @@ func TestShards(t *testing.T) {
 	n := 5 + chunkSize + 3 + 7
 	cuts := []int{0, 3, 5, chunkSize, chunkSize + 9, n}
 	parts, sum := params(), 0.0
+	steps := make([]float32, n)
 	for i := range len(cuts) - 1 {
 		b := NewAdam(parts, Schedule{LR: 0.01, Clip: 1})
 		b.Shard(cuts[i], cuts[i+1])
 		sum += b.SumSquares()
-		b.Update(math.Sqrt(total))
+		b.UpdateSteps(math.Sqrt(total), steps)
+	}
+	at := 0
+	for _, p := range parts {
+		for j := range p.W {
+			p.W[j] -= steps[at]
+			at++
+		}
 	}
 	if math.Abs(sum-total) > 1e-9*total {
 		t.Errorf("the blocks' sums of squares add up to %v, the whole's is %v", sum, total)

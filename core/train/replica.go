@@ -10,6 +10,7 @@ import (
 	"runtime/debug"
 	"time"
 
+	"github.com/gocpc/cpc/asm"
 	"github.com/gocpc/cpc/core/cpc"
 	"github.com/gocpc/cpc/core/data"
 	"github.com/gocpc/cpc/core/dist"
@@ -30,10 +31,11 @@ import (
 // cut into one block per replica (dist.Block). Once a step the replicas
 // sum their gradients, each getting its block's sums (ReduceScatterSum);
 // they add their blocks' squares into the gradient norm, with their votes
-// to stop; each applies Adam to its block; and each block of weights goes
-// to every replica (AllGatherBlocks). The weights stay identical, which a
-// checksum confirms every DriftCheckEvery steps; a replica's moments are
-// current only in its block, and checkpoints gather them first.
+// to stop; each computes Adam's step of its block; the blocks of the step
+// go to every replica (AllGatherBlocks), and each subtracts the whole
+// step. The weights stay identical, which a checksum confirms every
+// DriftCheckEvery steps; a replica's moments are current only in its
+// block, and checkpoints gather them first.
 
 // DriftCheckEvery is how often, in steps, the replicas compare a checksum
 // of their weights.
@@ -44,12 +46,13 @@ type replicaState struct {
 	ctx  context.Context // Run's: a replica asked to stop tells the others
 	stop bool            // some replica was asked to stop
 
-	// Set by shard for groups of more than one: the parameters' weights
-	// and gradients, and this replica's block [lo, hi) of them end to end.
-	weights, grads [][]float32
-	lo, hi         int
-	flat           []float32 // the parameters end to end: gradients, then weights
-	votes          []float32 // each replica's sum of squares (as two values), then the votes
+	// Set by shard for groups of more than one: the parameters'
+	// gradients, and this replica's block [lo, hi) of the parameters end
+	// to end.
+	grads  [][]float32
+	lo, hi int
+	flat   []float32 // the parameters end to end: gradients, then Adam's steps
+	votes  []float32 // each replica's sum of squares (as two values), then the votes
 }
 
 // shard gives this replica its block of params, and Adam's step on it,
@@ -59,7 +62,7 @@ func (r *replicaState) shard(g dist.Group, adam *optim.Adam, params []*nn.Param[
 		return
 	}
 	for _, p := range params {
-		r.weights, r.grads = append(r.weights, p.W), append(r.grads, p.G)
+		r.grads = append(r.grads, p.G)
 		r.hi += len(p.W)
 	}
 	r.flat = make([]float32, r.hi)
@@ -157,22 +160,32 @@ func (t *Trainer) gradNorm(loss float64) (norm float64, othersFinite bool, err e
 	return math.Sqrt(sum), othersFinite, nil
 }
 
-// gatherWeights sends this replica's block of the weights, just updated,
-// to the others and takes theirs; every DriftCheckEvery steps the
-// replicas compare checksums of the weights.
-func (t *Trainer) gatherWeights() error {
+// applyStep applies Adam's step. In a group each replica computes the
+// step of its block, the blocks are gathered, and every replica
+// subtracts the whole step from its weights: a gather that fails leaves
+// the model as it was. Every DriftCheckEvery steps the replicas compare
+// checksums of the weights.
+func (t *Trainer) applyStep(norm float64) error {
 	r := &t.replica
 	if t.group.Size() == 1 {
+		t.adam.Update(norm)
 		return nil
 	}
-	defer t.communication(time.Now())
-	copyBlock(r.flat, r.weights, r.lo, r.hi, toFlat)
-	if err := t.group.AllGatherBlocks(r.flat); err != nil {
+	t.adam.UpdateSteps(norm, r.flat)
+	start := time.Now()
+	err := t.group.AllGatherBlocks(r.flat)
+	t.communication(start)
+	if err != nil {
 		return err
 	}
-	copyBlock(r.flat, r.weights, 0, r.lo, fromFlat)
-	copyBlock(r.flat, r.weights, r.hi, len(r.flat), fromFlat)
+	steps := r.flat
+	for _, p := range t.Model.Params() {
+		asm.Sub(p.W, p.W, steps)
+		steps = steps[len(p.W):]
+	}
 	if t.Step%DriftCheckEvery == 0 {
+		start := time.Now()
+		defer t.communication(start)
 		return dist.CheckSame(t.group, nn.Checksum(t.Model.Params()))
 	}
 	return nil

@@ -216,3 +216,49 @@ func TestReplicaStopStopsAll(t *testing.T) {
 		t.Errorf("rank 0 saved nothing: %v", err)
 	}
 }
+
+// failingGather is a group whose gathers of blocks fail from call fail
+// on: a transport that broke while Adam's steps were on their way.
+type failingGather struct {
+	dist.Group
+	calls, fail int
+}
+
+func (g *failingGather) AllGatherBlocks(buf []float32) error {
+	if g.calls++; g.calls >= g.fail {
+		return errors.New("the link went down")
+	}
+	return g.Group.AllGatherBlocks(buf)
+}
+
+// TestFailedGatherKeepsModel: a step whose gather of Adam's steps fails
+// is an error on every replica, and leaves each model as it was before
+// the step.
+func TestFailedGatherKeepsModel(t *testing.T) {
+	opts := testOptions()
+	opts.Batch = 4
+	groups := dist.Local(2)
+	err := OnEach(2, func(r int) error {
+		g := &failingGather{Group: groups[r], fail: 3}
+		tr, err := newReplica(g, opts)
+		if err != nil {
+			return err
+		}
+		for range 2 {
+			if _, err := tr.TrainBatch(); err != nil {
+				return err
+			}
+		}
+		before := nn.Checksum(tr.Model.Params())
+		if _, err := tr.TrainBatch(); err == nil || !strings.Contains(err.Error(), "the link went down") {
+			t.Errorf("replica %d: the third step gave %v", r, err)
+		}
+		if nn.Checksum(tr.Model.Params()) != before || tr.Step != 2 {
+			t.Errorf("replica %d: the failed step changed the model (step %d)", r, tr.Step)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

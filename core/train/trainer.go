@@ -255,8 +255,7 @@ func (t *Trainer) update(start time.Time) (cpc.Metrics, error) {
 	if !othersFinite {
 		return *met, fmt.Errorf("step %d: another replica's loss is not finite; see its message", t.Step+1)
 	}
-	t.adam.Update(norm)
-	if err := t.gatherWeights(); err != nil {
+	if err := t.applyStep(norm); err != nil {
 		return *met, fmt.Errorf("step %d: %w", t.Step+1, err)
 	}
 	t.Step++
