@@ -148,9 +148,7 @@ func (a *Adam) UpdateSteps(norm float64, steps []float32) { a.run(norm, steps) }
 
 func (a *Adam) run(norm float64, steps []float32) {
 	u := &a.update
-	u.steps = steps
-	defer func() { u.steps = nil }()
-	u.gscale = 1.0
+	u.steps, u.gscale = steps, 1.0
 	if a.Clip > 0 && norm > a.Clip {
 		u.gscale = a.Clip / (norm + 1e-6)
 	}

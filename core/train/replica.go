@@ -163,8 +163,10 @@ func (t *Trainer) gradNorm(loss float64) (norm float64, othersFinite bool, err e
 // applyStep applies Adam's step. In a group each replica computes the
 // step of its block, the blocks are gathered, and every replica
 // subtracts the whole step from its weights: a gather that fails leaves
-// the model as it was. Every DriftCheckEvery steps the replicas compare
-// checksums of the weights.
+// the weights as they were (Adam's moments of the block have moved on,
+// but a group whose transport failed trains no further; a face restarts
+// from the weights or a checkpoint). Every DriftCheckEvery steps the
+// replicas compare checksums of the weights.
 func (t *Trainer) applyStep(norm float64) error {
 	r := &t.replica
 	if t.group.Size() == 1 {
